@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 from types import SimpleNamespace
 
@@ -116,4 +117,5 @@ def test_map_html_is_standalone():
     go = pytest.importorskip("plotly.graph_objects")
     html = export.map_html(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))
     assert "<html>" in html and html.rstrip().endswith("</html>")
-    assert "cdn.plot.ly" not in html and "Plotly.newPlot" in html
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # plotly.js is inline, no CDN
+    assert "Plotly.newPlot" in html
