@@ -1,0 +1,152 @@
+"""The non-UI parts of the app: data-directory paths, the run registry, editor deltas, uploads."""
+
+import threading
+
+import pandas as pd
+import pytest
+
+from ui import loaders, paths
+from ui.runs import RunRegistry, is_finished
+from ui.state import apply_editor_delta
+
+
+@pytest.fixture
+def data_root(tmp_path):
+    root = tmp_path / "data"
+    (root / "sub").mkdir(parents=True)
+    (root / "glove.txt").write_text("a 1 2\n")
+    (root / "sub" / "b.txt").write_text("b 1 2\n")
+    (tmp_path / "secret.txt").write_text("no\n")
+    return root
+
+
+def test_paths_inside_the_data_directory_resolve(data_root):
+    assert paths.resolve_in_data_dir("glove.txt", data_root) == data_root / "glove.txt"
+    assert paths.resolve_in_data_dir(" sub/b.txt ", data_root) == data_root / "sub" / "b.txt"
+    assert paths.list_data_files(data_root) == ["glove.txt", "sub/b.txt"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("../secret.txt", r"contains '\.\.'"),
+        ("sub/../../secret.txt", r"contains '\.\.'"),
+        ("/etc/passwd", "is absolute"),
+        ("~/x.txt", "is absolute"),
+        ("C:\\x.txt", "is absolute"),
+        ("", "type a file name"),
+        ("missing.txt", "no file 'missing.txt'"),
+    ],
+)
+def test_paths_outside_or_missing_are_refused(data_root, typed, message):
+    with pytest.raises(ValueError, match=message):
+        paths.resolve_in_data_dir(typed, data_root)
+
+
+def test_symlink_out_of_the_data_directory_is_refused(data_root):
+    (data_root / "link.txt").symlink_to(data_root.parent / "secret.txt")
+    with pytest.raises(ValueError, match="outside the data directory"):
+        paths.resolve_in_data_dir("link.txt", data_root)
+    assert "link.txt" not in paths.list_data_files(data_root)
+
+
+def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.DATA_DIR_ENV, str(tmp_path))
+    assert paths.data_dir() == tmp_path.resolve()
+
+
+class FakeJob:
+    def __init__(self):
+        self.stopped = threading.Event()
+
+    def stop(self):
+        self.stopped.set()
+
+    @property
+    def finished(self):
+        return self.stopped.is_set()
+
+
+def test_registry_stops_and_releases_jobs_of_a_vanished_session():
+    registry = RunRegistry(grace_seconds=10)
+    mine, theirs = FakeJob(), FakeJob()
+    released = []
+    registry.register("alive", mine, release=lambda: released.append("alive"))
+    registry.register("gone", theirs, release=lambda: released.append("gone"))
+    alive = {"alive"}.__contains__
+    assert registry.reap(alive, now=100.0) == []  # gone, but still within the grace period
+    assert registry.reap(alive, now=105.0) == []
+    assert registry.reap(alive, now=110.0) == ["gone"]
+    assert theirs.stopped.is_set() and not mine.stopped.is_set()
+    assert released == ["gone"]
+    assert registry.owners() == ["alive"] and registry.active_count() == 1
+
+
+def test_registry_forgets_a_reconnected_owner_and_finished_jobs():
+    registry = RunRegistry(grace_seconds=10)
+    job = FakeJob()
+    registry.register("s", job)
+    alive = set()
+    registry.reap(alive.__contains__, now=0.0)
+    alive.add("s")  # the browser came back before the grace period ended
+    registry.reap(alive.__contains__, now=9.0)
+    alive.discard("s")
+    assert registry.reap(alive.__contains__, now=15.0) == []  # the clock restarted
+    job.stop()
+    alive.add("s")
+    registry.reap(alive.__contains__, now=16.0)
+    assert registry.owners() == []
+
+
+def test_stop_owner_stops_every_job():
+    registry = RunRegistry()
+    jobs = [FakeJob(), FakeJob()]
+    for job in jobs:
+        registry.register("s", job)
+    assert registry.stop_owner("s") == 2
+    assert all(is_finished(j) for j in jobs)
+    assert registry.jobs_of("s") == []
+
+
+def test_is_finished_understands_threads():
+    t = threading.Thread(target=lambda: None)
+    t.start()
+    t.join()
+    assert is_finished(t)
+
+
+def test_apply_editor_delta_edits_deletes_and_adds():
+    frame = pd.DataFrame({"name": ["a", "b", "c"], "enabled": [True, True, True]})
+    delta = {
+        "edited_rows": {0: {"enabled": False}},
+        "deleted_rows": [1],
+        "added_rows": [{"name": "d", "enabled": True}, {}],
+    }
+    out = apply_editor_delta(frame, delta)
+    assert out.to_dict("records") == [
+        {"name": "a", "enabled": False},
+        {"name": "c", "enabled": True},
+        {"name": "d", "enabled": True},
+    ]
+    assert frame.loc[0, "enabled"]  # the input is not modified
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("x.exe", b"a 1", "unsupported extension"),
+        ("x.pkl", b"a 1", "unsupported extension"),
+        ("x.txt", b"", "is empty"),
+    ],
+)
+def test_vector_uploads_with_bad_names_or_no_content_are_refused(name, data, message):
+    with pytest.raises(ValueError, match=message):
+        loaders.vectors_from_upload(name, data)
+
+
+def test_table_columns_reads_the_header():
+    assert loaders.table_columns("d.csv", b"text,label\nhi,pos\n") == ["text", "label"]
+    assert loaders.table_columns("d.tsv", b"t\tl\nhi,there\tpos\n") == ["t", "l"]
+    with pytest.raises(ValueError, match="needs a text and a label column"):
+        loaders.table_columns("d.csv", b"only\nx\n")
+    assert loaders.guess(["id", "Tweet", "Sentiment"], ("text", "tweet")) == 1

@@ -1,0 +1,34 @@
+"""Tokenized text as coloured HTML spans (special tokens in their kind's colour)."""
+
+from __future__ import annotations
+
+import html
+
+
+def token_spans(pairs, vectors, colors: dict[str, str]) -> str:
+    """HTML for ``Tokenizer.tokenize_with_rules`` output.
+
+    Tokens made by a rule are drawn in the "special" colour with the rule name as tooltip;
+    ordinary words in the vectors are plain, words missing from the vectors in the "oov" colour.
+    """
+    parts = []
+    for token, rule in pairs:
+        text = html.escape(token)
+        if rule is not None:
+            color, title = colors["special"], f"special token (rule: {rule})"
+        elif token in vectors:
+            parts.append(f'<span class="pe-tok" title="in the vectors (frozen)">{text}</span>')
+            continue
+        else:
+            color, title = colors["oov"], "not in the vectors"
+        parts.append(
+            f'<span class="pe-tok" style="background:{color}22;border:1px solid {color};'
+            f'color:{color};font-weight:600" title="{html.escape(title)}">{text}</span>'
+        )
+    return " ".join(parts)
+
+
+TOKEN_CSS = """<style>
+.pe-tok{display:inline-block;padding:0 .35em;margin:.1em 0;border-radius:.35em;
+border:1px solid #d0d4dc;font-family:ui-monospace,monospace;font-size:.9em}
+</style>"""

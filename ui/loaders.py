@@ -1,0 +1,96 @@
+"""Turning uploaded bytes into Vectors / Dataset through pe_core, the same path the page uses.
+
+Uploaded bytes are written to a private temporary file and read by the pe_core text loaders;
+nothing uploaded is executed or unpickled. Tests call these functions directly with bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+VECTOR_SUFFIXES = (".txt", ".vec", ".gz", ".zip")
+DATASET_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def _suffix(name: str, allowed: tuple[str, ...], what: str) -> str:
+    suffixes = [s.lower() for s in Path(name).suffixes]
+    if not suffixes or suffixes[-1] not in allowed:
+        raise ValueError(
+            f"{what} file {name!r} has an unsupported extension; use one of {', '.join(allowed)}"
+        )
+    # Keep ".txt.gz" style double suffixes: the loader picks the format from the name.
+    return "".join(suffixes[-2:]) if len(suffixes) > 1 and len(suffixes[-2]) <= 5 else suffixes[-1]
+
+
+@contextmanager
+def temp_copy(name: str, data: bytes, suffix: str) -> Iterator[Path]:
+    """``data`` in a temporary file ending in ``suffix``; removed afterwards."""
+    if not data:
+        raise ValueError(f"the uploaded file {name!r} is empty; choose a file with content")
+    fd, tmp = tempfile.mkstemp(prefix="pe_lab_upload_", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        yield Path(tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def vectors_from_upload(name: str, data: bytes, max_words: int | None = None, progress=None):
+    """Read uploaded GloVe / word2vec / fastText text (.txt, .vec, .gz, .zip) into ``Vectors``."""
+    suffix = _suffix(name, VECTOR_SUFFIXES, "vectors")
+    with temp_copy(name, data, suffix) as path:
+        from pe_core.vectors import load_vectors
+
+        vectors = load_vectors(path, max_words=max_words, cache=False, progress=progress)
+    vectors.source = f"upload: {name}"
+    return vectors
+
+
+def dataset_from_upload(name: str, data: bytes, text_column=None, label_column=None):
+    """Read an uploaded CSV / TSV into a ``Dataset`` with the chosen columns."""
+    suffix = _suffix(name, DATASET_SUFFIXES, "dataset")
+    with temp_copy(name, data, suffix) as path:
+        from pe_core.datasets import load_dataset
+
+        dataset = load_dataset(path, text_column=text_column, label_column=label_column)
+    dataset.source = f"upload: {name}"
+    return dataset
+
+
+def table_columns(name: str, data: bytes) -> list[str]:
+    """Column names of an uploaded CSV / TSV (header row), for the column pickers."""
+    import io
+
+    import pandas as pd
+
+    _suffix(name, DATASET_SUFFIXES, "dataset")
+    if not data.strip():
+        raise ValueError(f"the uploaded file {name!r} is empty; upload a CSV/TSV with a header row")
+    header = data[:65536].split(b"\n", 1)[0]
+    sep = max([b",", b"\t", b";", b"|"], key=header.count).decode()
+    try:
+        head = pd.read_csv(
+            io.BytesIO(data[:1_000_000]), sep=sep, nrows=20, encoding_errors="replace"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read a header row from {name!r}: {err}") from None
+    columns = [str(c) for c in head.columns]
+    if len(columns) < 2:
+        raise ValueError(
+            f"{name!r} has {len(columns)} column(s) {columns}; it needs a text and a label column"
+        )
+    return columns
+
+
+def guess(columns: list[str], names: tuple[str, ...]) -> int:
+    """Index of the first column whose lower-cased name is in ``names`` (else 0 or 1)."""
+    lowered = [c.lower() for c in columns]
+    for n in names:
+        if n in lowered:
+            return lowered.index(n)
+    return 0 if names[0] == "text" else min(1, len(columns) - 1)

@@ -1,0 +1,27 @@
+"""The sidebar shown on every page: current vectors, dataset, trainable set and run state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.errors import shown_errors
+
+
+def render() -> None:
+    """Draw the current setup; never raises (a broken setup shows as an error line)."""
+    s = st.session_state
+    with st.sidebar:
+        st.markdown("### Current setup")
+        vectors, dataset = s.vectors, s.dataset
+        st.markdown(f"**Vectors** · {s.vectors_desc}  \n{len(vectors):,} words × {vectors.dim} d")
+        st.markdown(
+            f"**Dataset** · {s.dataset_desc}  \n{len(dataset):,} texts · "
+            f"{len(dataset.label_names)} classes"
+        )
+        with shown_errors("Building the vocabulary"):
+            vocab = state.current_vocabulary()
+            c1, c2 = st.columns(2)
+            c1.metric("k trainable", vocab.num_trainable)
+            c2.metric("d", vocab.dim)
+        st.markdown(f"**Run** · {state.run_status_text()}")

@@ -1,0 +1,155 @@
+"""Per-session state: defaults on first visit, and the objects derived from the settings.
+
+Everything user-specific lives in ``st.session_state``. Widget values that must survive page
+switches use keys starting with ``opt_``; ``init_session`` re-assigns them on every run, which
+is what keeps Streamlit from dropping the value of a widget that is not on the current page.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui import assets
+
+#: Settings (widget keys) and their defaults. PE_LAB_DEFAULT_EPOCHS lets the browser test and
+#: slow machines start with a shorter demo run.
+DEFAULTS: dict[str, Any] = {
+    "opt_vectors_source": "Embedded demo",
+    "opt_max_words": 50_000,
+    "opt_dataset_source": "Embedded demo",
+    "opt_literal_specials": "",
+    "opt_min_oov_count": 3,
+    "opt_promote": "",
+    "opt_init": "zeros",
+    "opt_preview_text": "Loved it!!! 😀 see https://example.com @anna #great 10/10 sooo good :)",
+    "opt_encoder": "bag",
+    "opt_epochs": int(os.environ.get("PE_LAB_DEFAULT_EPOCHS", "8")),
+    "opt_batch_size": 32,
+    "opt_learning_rate": 0.01,
+    "opt_optimizer": "adam",
+    "opt_snapshot_every": 5,
+    "opt_seed": 0,
+    "opt_method": "PCA",
+    "opt_trails": True,
+    "opt_nb_k": 10,
+    "opt_nb_metric": "cosine",
+}
+
+
+def init_session() -> None:
+    """Fill defaults at the first visit and keep ``opt_`` widget values across page switches."""
+    state = st.session_state
+    for key, value in DEFAULTS.items():
+        # Re-assigning marks the value as set by the app, so it outlives its widget.
+        state[key] = state[key] if key in state else value
+    if "vectors" not in state:
+        state.vectors = assets.demo_vectors()
+        state.vectors_desc = "Embedded demo"
+    if "dataset" not in state:
+        state.dataset = assets.demo_dataset()
+        state.dataset_desc = "Embedded demo"
+    if "rules_df" not in state:
+        state.rules_df = default_rules_frame()
+        state.rules_version = 0
+    for key in ("run", "result", "comparison", "compare_job"):
+        state.setdefault(key, None)
+    state.setdefault("projections", {})
+
+
+def default_rules_frame() -> pd.DataFrame:
+    """The tokenizer's default rules as an editable table."""
+    from pe_core.tokens import Tokenizer
+
+    return pd.DataFrame(Tokenizer().rules_table())
+
+
+def literal_specials() -> list[str]:
+    """The literal special tokens typed on the Data page (comma or space separated)."""
+    text = st.session_state.get("opt_literal_specials", "")
+    return [t for t in text.replace(",", " ").split() if t]
+
+
+def promoted_words() -> list[str]:
+    text = st.session_state.get("opt_promote", "")
+    return [t for t in text.replace(",", " ").split() if t]
+
+
+def current_tokenizer():
+    """The tokenizer described by the rules table and literal specials (memoised per session)."""
+    from pe_core.tokens import Tokenizer
+
+    rows = st.session_state.rules_df.to_dict("records")
+    specials = tuple(literal_specials())
+    key = (repr(rows), specials)
+    cached = st.session_state.get("_tokenizer_cache")
+    if cached is None or cached[0] != key:
+        cached = (key, Tokenizer.from_table(rows, specials=specials))
+        st.session_state._tokenizer_cache = cached
+    return cached[1]
+
+
+def vocab_options() -> dict[str, Any]:
+    """Keyword arguments for Vocabulary.build / train that shape the trainable set."""
+    state = st.session_state
+    min_count = int(state.opt_min_oov_count)
+    return {
+        "specials": tuple(literal_specials()),
+        "min_oov_count": min_count if min_count > 0 else None,
+        "promote": tuple(promoted_words()),
+        "init": state.opt_init,
+    }
+
+
+def current_vocabulary():
+    """The vocabulary for the current vectors, dataset and token settings (memoised)."""
+    from pe_core.vocab import Vocabulary
+
+    state = st.session_state
+    tokenizer = current_tokenizer()
+    options = vocab_options()
+    key = (
+        state.get("data_version", 0),
+        state._tokenizer_cache[0],
+        repr(options),
+        int(state.opt_seed),
+    )
+    cached = state.get("_vocab_cache")
+    if cached is None or cached[0] != key:
+        vocab = Vocabulary.build(
+            state.vectors, state.dataset.texts, tokenizer, seed=int(state.opt_seed), **options
+        )
+        cached = (key, vocab)
+        state._vocab_cache = cached
+    return cached[1]
+
+
+def set_vectors(vectors, desc: str) -> None:
+    """Make ``vectors`` the session's current vectors (derived objects are rebuilt)."""
+    st.session_state.vectors = vectors
+    st.session_state.vectors_desc = desc
+    st.session_state.data_version = st.session_state.get("data_version", 0) + 1
+
+
+def set_dataset(dataset, desc: str) -> None:
+    """Make ``dataset`` the session's current dataset (derived objects are rebuilt)."""
+    st.session_state.dataset = dataset
+    st.session_state.dataset_desc = desc
+    st.session_state.data_version = st.session_state.get("data_version", 0) + 1
+
+
+def apply_editor_delta(frame: pd.DataFrame, delta: dict[str, Any]) -> pd.DataFrame:
+    """Apply a ``st.data_editor`` change set (edited / added / deleted rows) to ``frame``."""
+    out = frame.copy().reset_index(drop=True)
+    for row, changes in (delta.get("edited_rows") or {}).items():
+        for column, value in changes.items():
+            out.at[int(row), column] = value
+    deleted = sorted(int(i) for i in (delta.get("deleted_rows") or []))
+    out = out.drop(index=deleted).reset_index(drop=True)
+    added = [r for r in (delta.get("added_rows") or []) if r]
+    if added:
+        out = pd.concat([out, pd.DataFrame(added)], ignore_index=True)
+    return out
