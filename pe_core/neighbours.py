@@ -1,0 +1,309 @@
+"""Exact nearest neighbours (cosine / euclidean) and neighbour drift over training.
+
+``nearest`` answers "which pretrained words are closest to these vectors" over the *whole*
+loaded vocabulary, exactly: one matrix product per batch of queries on a pre-normalised
+matrix, then ``argpartition`` for the top k and a sort of those k only.
+
+``neighbour_drift`` follows each trainable token through the snapshots of a training run:
+its top-k at every snapshot, which words entered / left its neighbourhood and when, and its
+cosine similarity over time to words the user chose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+METRICS = ("cosine", "euclidean")
+# Queries per batch are chosen so that one (batch x n) score block stays near this many floats.
+_BLOCK_FLOATS = 16_000_000
+
+
+def _check_metric(metric: str) -> str:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
+    return metric
+
+
+def _as_matrix(x, name: str) -> np.ndarray:
+    arr = np.asarray(x, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (rows x dim); got shape {arr.shape}")
+    return arr
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (float32); all-zero rows stay zero instead of becoming NaN."""
+    m = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms > 0, norms, 1.0).astype(np.float32)
+
+
+class NeighbourIndex:
+    """A matrix prepared once for many exact nearest-neighbour queries.
+
+    Caches the row-normalised matrix (cosine) or the squared row norms (euclidean), so a
+    query costs one matrix product plus an ``argpartition``.
+
+    Args:
+        matrix: (n, d) array of the candidate vectors (e.g. ``Vectors.matrix``).
+        metric: ``"cosine"`` (scores are cosine similarities, highest first) or
+            ``"euclidean"`` (scores are distances, lowest first).
+
+    Example:
+        >>> index = NeighbourIndex(np.eye(3), metric="cosine")
+        >>> index.query(np.array([[1.0, 0.1, 0.0]]), k=2)[0].tolist()
+        [[0, 1]]
+    """
+
+    def __init__(self, matrix, metric: str = "cosine") -> None:
+        self.metric = _check_metric(metric)
+        self.matrix = _as_matrix(matrix, "matrix")
+        if self.matrix.shape[0] == 0:
+            raise ValueError("matrix has no rows; nearest neighbours need at least one candidate")
+        if metric == "cosine":
+            self._prepared = normalise_rows(self.matrix)
+        else:
+            self._prepared = self.matrix
+            self._sq_norms = np.einsum("ij,ij->i", self.matrix, self.matrix)
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def query(self, queries, k: int = 10, exclude: Iterable[int] | None = None):
+        """Exact top-k of each query row: ``(indices (q, k) int64, scores (q, k) float32)``.
+
+        ``exclude``: matrix row indices never returned (e.g. the query word itself).
+        Zero query vectors have cosine 0 to every row (no direction), so their order is arbitrary.
+        """
+        q = _as_matrix(queries, "queries")
+        if q.shape[1] != self.dim:
+            raise ValueError(
+                f"queries have dimension {q.shape[1]} but the matrix has dimension {self.dim}"
+            )
+        excluded = np.unique(np.asarray(list(exclude or ()), dtype=np.int64))
+        if excluded.size and (excluded.min() < 0 or excluded.max() >= self.n):
+            raise ValueError(f"exclude holds indices outside 0..{self.n - 1}: {excluded.tolist()}")
+        available = self.n - excluded.size
+        if not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"k must be an integer >= 1; got {k!r}")
+        if k > available:
+            raise ValueError(
+                f"k={k} is larger than the {available} candidate rows "
+                f"({self.n} rows, {excluded.size} excluded); use k <= {available}"
+            )
+        out_idx = np.empty((q.shape[0], k), dtype=np.int64)
+        out_score = np.empty((q.shape[0], k), dtype=np.float32)
+        batch = max(1, _BLOCK_FLOATS // self.n)
+        for start in range(0, q.shape[0], batch):
+            stop = start + batch
+            idx, score = self._query_block(q[start:stop], k, excluded)
+            out_idx[start:stop], out_score[start:stop] = idx, score
+        return out_idx, out_score
+
+    def _query_block(self, q: np.ndarray, k: int, excluded: np.ndarray):
+        # "key" is minimised: negative similarity for cosine, squared distance for euclidean.
+        if self.metric == "cosine":
+            key = -(normalise_rows(q) @ self._prepared.T)
+        else:
+            key = self._sq_norms[None, :] - 2.0 * (q @ self._prepared.T)
+        if excluded.size:
+            key[:, excluded] = np.inf
+        if k < self.n:
+            part = np.argpartition(key, k - 1, axis=1)[:, :k]
+        else:
+            part = np.broadcast_to(np.arange(self.n), (q.shape[0], self.n)).copy()
+        if self.metric == "cosine":
+            score = -np.take_along_axis(key, part, axis=1)
+            order = np.argsort(-score, axis=1, kind="stable")
+        else:
+            # Recompute the k distances directly: the expanded form loses precision for
+            # near-identical vectors, and only k of them are needed.
+            diff = self.matrix[part] - q[:, None, :]
+            score = np.sqrt(np.einsum("qkd,qkd->qk", diff, diff))
+            order = np.argsort(score, axis=1, kind="stable")
+        return np.take_along_axis(part, order, axis=1), np.take_along_axis(score, order, axis=1)
+
+
+def nearest(
+    matrix,
+    queries,
+    k: int = 10,
+    metric: str = "cosine",
+    exclude: Iterable[int] | None = None,
+):
+    """Exact k nearest rows of ``matrix`` for each row of ``queries``.
+
+    Returns ``(indices, scores)``, both (q, k): for ``metric="cosine"`` the scores are cosine
+    similarities, highest first; for ``"euclidean"`` they are distances, lowest first.
+    Build a :class:`NeighbourIndex` once instead when querying the same matrix repeatedly.
+    """
+    return NeighbourIndex(matrix, metric=metric).query(queries, k=k, exclude=exclude)
+
+
+@dataclass
+class NeighbourDrift:
+    """How the neighbourhoods of the trainable tokens changed over a training run.
+
+    Attributes:
+        top: one row per (token, snapshot, rank): token, kind, snapshot, step, epoch, rank
+            (1 = nearest), word, similarity (cosine). Snapshots where a token is the zero
+            vector (no direction yet) have no rows; they are counted in ``zero_snapshots``.
+        changes: one row per word entering or leaving a token's top-k: token, kind, word,
+            event ("entered" | "left"), snapshot, step, epoch.
+        similarity: cosine over time: token, word, snapshot, step, epoch, similarity, rank
+            (NaN when outside the top-k), chosen (True for the ``words`` asked for). Covers
+            every word that was ever in the token's top-k plus the chosen words.
+        summary: one row per token: kind, first/last top-k, entered, left, overlap (share
+            of the first non-zero top-k still present at the end).
+        zero_snapshots: token -> number of snapshots where its vector was all zeros.
+    """
+
+    k: int
+    top: pd.DataFrame
+    changes: pd.DataFrame
+    similarity: pd.DataFrame
+    summary: pd.DataFrame
+    zero_snapshots: dict[str, int] = field(default_factory=dict)
+
+
+def _snapshot_meta(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    traj = np.asarray(result.trajectory, dtype=np.float32)
+    if traj.ndim != 3:
+        raise ValueError(f"result.trajectory must be (snapshots, tokens, dim); got {traj.shape}")
+    s = traj.shape[0]
+    steps = np.asarray(getattr(result, "steps", np.arange(s)))
+    epochs = np.asarray(getattr(result, "epochs", np.zeros(s)), dtype=float)
+    if len(steps) != s or len(epochs) != s:
+        raise ValueError(
+            f"result.steps ({len(steps)}) and result.epochs ({len(epochs)}) must have one entry "
+            f"per snapshot ({s})"
+        )
+    return traj, steps, epochs
+
+
+def _chosen_rows(vectors, words: Sequence[str]) -> list[int]:
+    missing = [w for w in words if w not in vectors]
+    if missing:
+        raise ValueError(f"words not in the vectors: {missing}; pick words that have vectors")
+    return [vectors.index(w) for w in words]
+
+
+def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> NeighbourDrift:
+    """Top-k neighbours of every trainable token at every snapshot, and how they changed.
+
+    Args:
+        result: a training result with ``.tokens``, ``.token_kinds``, ``.trajectory``
+            (snapshots x tokens x dim), ``.steps`` and ``.epochs``.
+        vectors: the loaded pretrained ``Vectors`` (neighbours are searched over all of them).
+        k: neighbours per token and snapshot.
+        words: words whose cosine similarity to every token is tracked over time.
+    """
+    traj, steps, epochs = _snapshot_meta(result)
+    tokens, kinds = list(result.tokens), list(result.token_kinds)
+    if traj.shape[2] != vectors.dim:
+        raise ValueError(
+            f"trajectory dimension {traj.shape[2]} differs from the vectors' {vectors.dim}"
+        )
+    chosen = _chosen_rows(vectors, words)
+    index = NeighbourIndex(vectors.matrix, metric="cosine")
+    s_count, k_count, _ = traj.shape
+    flat = traj.reshape(s_count * k_count, -1)
+    idx, score = index.query(flat, k=k)
+    idx, score = idx.reshape(s_count, k_count, k), score.reshape(s_count, k_count, k)
+    nonzero = np.linalg.norm(traj, axis=2) > 0  # (S, k)
+
+    top_rows, change_rows, summary_rows, sim_frames = [], [], [], []
+    zero_snapshots = {}
+    for t, (token, kind) in enumerate(zip(tokens, kinds, strict=True)):
+        zero_snapshots[token] = int((~nonzero[:, t]).sum())
+        prev: set[int] = set()
+        first: list[int] | None = None
+        last: list[int] = []
+        ever: dict[int, None] = {}
+        entered = left = 0
+        for s in range(s_count):
+            current = idx[s, t].tolist() if nonzero[s, t] else []
+            meta = {"token": token, "kind": kind, "snapshot": s}
+            meta |= {"step": int(steps[s]), "epoch": float(epochs[s])}
+            for r, (row, sim) in enumerate(zip(current, score[s, t], strict=False), start=1):
+                top_rows.append(meta | {"rank": r, "word": vectors.words[row], "similarity": sim})
+                ever.setdefault(row, None)
+            if s > 0:
+                for row in [r for r in current if r not in prev]:
+                    change_rows.append(meta | {"word": vectors.words[row], "event": "entered"})
+                    entered += 1
+                for row in [r for r in last if r not in set(current)]:
+                    change_rows.append(meta | {"word": vectors.words[row], "event": "left"})
+                    left += 1
+            if current and first is None:
+                first = current
+            prev, last = set(current), current
+        sim_frames.append(_similarity_frame(token, traj[:, t], vectors, ever, chosen, idx[:, t]))
+        kept = len(set(first or []) & set(last)) / len(first) if first else float("nan")
+        summary_rows.append(
+            {
+                "token": token,
+                "kind": kind,
+                "first_top": [vectors.words[r] for r in (first or [])],
+                "last_top": [vectors.words[r] for r in last],
+                "entered": entered,
+                "left": left,
+                "overlap": kept,
+            }
+        )
+    meta_cols = ["token", "kind", "snapshot", "step", "epoch"]
+    return NeighbourDrift(
+        k=k,
+        top=pd.DataFrame(top_rows, columns=[*meta_cols, "rank", "word", "similarity"]),
+        changes=pd.DataFrame(change_rows, columns=[*meta_cols, "word", "event"]),
+        similarity=_with_meta(pd.concat(sim_frames, ignore_index=True), steps, epochs),
+        summary=pd.DataFrame(summary_rows),
+        zero_snapshots=zero_snapshots,
+    )
+
+
+def _similarity_frame(token, path, vectors, ever, chosen, top_idx) -> pd.DataFrame:
+    """Cosine of one token's path (S, d) to the words it ever had as neighbours + chosen ones."""
+    rows = list(dict.fromkeys([*ever, *chosen]))
+    if not rows:
+        cols = ["token", "word", "snapshot", "similarity", "rank", "chosen"]
+        return pd.DataFrame(columns=cols)
+    sims = normalise_rows(path) @ normalise_rows(vectors.matrix[rows]).T  # (S, W)
+    s_count = path.shape[0]
+    rank = np.full((s_count, len(rows)), np.nan)
+    col = {row: j for j, row in enumerate(rows)}
+    nonzero = np.linalg.norm(path, axis=1) > 0
+    for s in range(s_count):
+        if nonzero[s]:
+            for r, row in enumerate(top_idx[s].tolist(), start=1):
+                if row in col:
+                    rank[s, col[row]] = r
+    chosen_set = set(chosen)
+    return pd.DataFrame(
+        {
+            "token": token,
+            "word": np.tile([vectors.words[r] for r in rows], s_count),
+            "snapshot": np.repeat(np.arange(s_count), len(rows)),
+            "similarity": sims.ravel(),
+            "rank": rank.ravel(),
+            "chosen": np.tile([r in chosen_set for r in rows], s_count),
+        }
+    )
+
+
+def _with_meta(df: pd.DataFrame, steps: np.ndarray, epochs: np.ndarray) -> pd.DataFrame:
+    snap = df["snapshot"].to_numpy(dtype=int)
+    df.insert(3, "step", steps[snap].astype(int) if len(snap) else [])
+    df.insert(4, "epoch", epochs[snap].astype(float) if len(snap) else [])
+    return df
