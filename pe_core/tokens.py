@@ -32,7 +32,8 @@ Everything that no rule matches is split the way GloVe 6B's vocabulary expects: 
 words, ``don't`` -> ``do`` ``n't`` (``can't`` -> ``ca`` ``n't``, ``won't`` -> ``wo`` ``n't``),
 ``it's`` -> ``it`` ``'s`` (also ``'re 'll 've 'm 'd``), hyphenated words kept whole
 (``well-known``), dotted abbreviations kept whole (``U.S.`` -> ``u.s.``), ``..``/``...``/``…``
--> ``...``, ``--``/``—`` -> ``--``, every other punctuation character its own token.
+-> ``...``, ``--``/``—`` -> ``--``, the PTB quote tokens (two backticks, two apostrophes)
+kept whole, every other punctuation character its own token.
 Elongations are normalised: runs of three or more identical letters collapse to
 ``elongation_keep`` letters (default 1: ``soooo`` -> ``so``; note ``goooood`` -> ``god`` then,
 ``elongation_keep=2`` gives ``good`` but ``soo``). HTML entities (``&amp;``, ``&lt;3``) are
@@ -181,6 +182,7 @@ _BUILTIN: list[tuple[str, str]] = [
     ("word", r"\w+(?:-\w+|'(?!(?:[sS]|[rR][eE]|[lL][lL]|[vV][eE]|[mM]|[dD])\b)\w+)*"),
     ("ellipsis", r"\.{2,}|\u2026"),
     ("dash", r"-{2,}|\u2014"),
+    ("quotes", r"``|''"),  # PTB quote tokens, as GloVe 6B has them
     ("other", r"\S"),
 ]
 _FIXED_OUTPUT = {"ellipsis": "...", "dash": "--"}

@@ -12,9 +12,9 @@ V+1 .. V+k            trainable rows ``trainable_tokens[id - V - 1]``: ``<unk>``
 ====================  ==========================================================
 
 Example:
-    >>> vocab = Vocabulary.build(vectors, texts, Tokenizer(), min_oov_count=3)
-    >>> ids = vocab.encode(texts, max_len=50)        # int32 (n, 50)
-    >>> rows = vocab.initial_trainable("mean")       # float32 (k, d) for DualEmbedding
+    >>> vocab = Vocabulary.build(vectors, texts, Tokenizer(), min_oov_count=3)  # doctest: +SKIP
+    >>> ids = vocab.encode(texts, max_len=50)  # int32 (n, 50)  # doctest: +SKIP
+    >>> rows = vocab.initial_trainable("mean")  # (k, d) for DualEmbedding  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ def test_issue_example(tok):
         ("yes -- no \u2014 maybe", ["yes", "--", "no", "--", "maybe"]),
         ('he said "hi" \u201cthere\u201d', ["he", "said", '"', "hi", '"', '"', "there", '"']),
         ("I LOVE IT!!!", ["i", "love", "it", "!", "!", "!"]),
+        ("``quoted''", ["``", "quoted", "''"]),
         # elongations
         ("soooo goooood cooool YESSS", ["so", "god", "col", "yes"]),
         ("cool good all hahaha", ["cool", "good", "all", "hahaha"]),
