@@ -1,0 +1,332 @@
+"""Tests for pe_core.training: trajectory, determinism, stop, queue, failures, bad input."""
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+from pe_core import model as pe_model
+from pe_core import training as T
+from pe_core.vectors import Vectors
+
+WORDS = "good great happy bad awful sad the a movie day".split()
+VECTORS = Vectors(WORDS, np.random.default_rng(0).normal(size=(len(WORDS), 8)).astype("float32"))
+POS = ["good movie :)", "great day #fun", "happy happy zorg", "a good day", "great great movie"]
+NEG = ["bad movie :(", "awful day", "sad sad blarg", "the bad day", "awful awful movie"]
+TEXTS = POS * 6 + NEG * 6
+LABELS = ["pos"] * 30 + ["neg"] * 30
+TINY = {"epochs": 2, "batch_size": 8, "hidden": 4}  # 48 training rows -> 6 batches per epoch
+
+
+def tiny(**kwargs):
+    return T.train(VECTORS, TEXTS, LABELS, **{**TINY, **kwargs})
+
+
+@pytest.fixture(autouse=True)
+def _one_run_at_a_time():
+    T.set_max_concurrent_runs(1)
+    yield
+    T.set_max_concurrent_runs(1)
+
+
+def test_tiny_run_records_a_trajectory_from_the_initial_rows():
+    result = tiny()
+    vocab = result.vocabulary
+    k, d = vocab.num_trainable, VECTORS.dim
+    assert result.state == "done"
+    assert result.tokens == ["<unk>", "<hashtag>", "<smile>", "<sad>", "blarg", "zorg"]
+    assert result.token_kinds == ["unk", "special", "special", "special", "oov", "oov"]
+    assert result.trajectory.dtype == np.float32
+    assert result.trajectory.shape == (13, k, d)  # step 0 + one per batch (auto interval 1)
+    assert result.steps.tolist() == list(range(13))
+    np.testing.assert_allclose(result.epochs, np.arange(13) / 6)
+    assert np.array_equal(result.trajectory[0], vocab.initial_trainable())
+    assert np.array_equal(result.trajectory[-1], pe_model.trainable_rows(result.model))
+    assert not np.array_equal(result.trajectory[0], result.trajectory[-1])
+    assert {key: len(v) for key, v in result.history.items()} == {
+        "loss": 2,
+        "accuracy": 2,
+        "val_loss": 2,
+        "val_accuracy": 2,
+        "val_macro_f1": 2,
+    }
+    assert result.label_names == ["neg", "pos"]
+    assert len(result.val_indices) == 12 and len(result.train_indices) == 48
+    assert result.embedding_params == {"trainable": k * d, "frozen": vocab.num_frozen * d}
+    dense = (d * 4 + 4) + (4 * 2 + 2)
+    assert result.params == {"trainable": k * d + dense, "frozen": vocab.num_frozen * d}
+    assert result.max_len == 3 and result.batches_per_epoch == 6
+
+
+def test_frozen_rows_still_equal_glove_exactly_after_training():
+    for variant in ("dual", "frozen"):
+        result = tiny(variant=variant, learning_rate=0.1)
+        vocab = result.vocabulary
+        glove = np.stack([VECTORS.vector(w) for w in vocab.frozen_words])
+        assert np.array_equal(pe_model.frozen_rows(result.model), glove)
+    frozen_run = tiny(variant="frozen")
+    assert all(np.array_equal(s, frozen_run.trajectory[0]) for s in frozen_run.trajectory)
+    full = tiny(variant="full", learning_rate=0.1)
+    assert not np.array_equal(pe_model.frozen_rows(full.model), full.vocabulary.frozen_matrix)
+
+
+def test_same_seed_gives_an_identical_trajectory_and_another_seed_does_not():
+    a, b, c = tiny(seed=3), tiny(seed=3), tiny(seed=4)
+    assert np.array_equal(a.trajectory, b.trajectory)
+    assert a.history == b.history
+    assert np.array_equal(a.val_indices, b.val_indices)
+    assert not np.array_equal(a.trajectory, c.trajectory)
+
+
+def test_stop_event_ends_the_run_within_one_batch_with_a_partial_trajectory():
+    stop = threading.Event()
+
+    def after_three_batches(progress):
+        if progress["step"] == 3:
+            stop.set()
+
+    result = tiny(callback=after_three_batches, stop_event=stop)
+    assert result.state == "stopped"
+    assert result.steps.tolist() == [0, 1, 2, 3]
+    assert result.trajectory.shape[0] == 4
+    assert result.history["loss"] == []  # no epoch completed
+    assert np.array_equal(result.trajectory[-1], pe_model.trainable_rows(result.model))
+
+
+def test_snapshots_are_thinned_evenly_keeping_first_and_last():
+    result = tiny(epochs=4, snapshot_every=1, max_snapshots=6)  # 25 snapshots without thinning
+    assert 2 <= len(result.steps) <= 6
+    assert result.steps[0] == 0 and result.steps[-1] == 24
+    assert np.array_equal(result.trajectory[0], result.vocabulary.initial_trainable())
+    assert np.all(np.diff(result.steps) > 0)
+
+
+def test_thin_indices_spreads_by_step():
+    assert T.thin_indices(range(10), 20).tolist() == list(range(10))
+    assert T.thin_indices(range(11), 3).tolist() == [0, 5, 10]
+    assert T.thin_indices([0, 1, 2, 3, 100], 3).tolist() == [0, 3, 4]
+    kept = T.thin_indices(np.arange(1000), 500)
+    assert len(kept) <= 500 and kept[0] == 0 and kept[-1] == 999
+    with pytest.raises(ValueError, match="keep must be >= 2"):
+        T.thin_indices(range(5), 1)
+
+
+def test_auto_snapshot_interval_gives_about_75_snapshots():
+    texts, labels = TEXTS * 10, LABELS * 10  # 480 training rows -> 60 batches per epoch
+    result = T.train(VECTORS, texts, labels, epochs=5, batch_size=8, hidden=4)
+    assert 60 <= len(result.steps) <= 90
+    assert result.steps[-1] == 300
+
+
+@pytest.mark.parametrize("encoder", ["cnn", "bilstm"])
+def test_other_encoders_train(encoder):
+    result = tiny(encoder=encoder, epochs=1)
+    assert result.state == "done" and result.encoder == encoder
+    assert np.isfinite(result.history["loss"]).all()
+
+
+def test_integer_labels_with_names_and_balanced_class_weights():
+    labels = np.array([1] * 30 + [0] * 30)
+    result = tiny(label_names=["negative", "positive"], class_weights="balanced", optimizer="sgd")
+    assert result.label_names == ["neg", "pos"]
+    named = T.train(VECTORS, TEXTS, labels, label_names=["negative", "positive"], **TINY)
+    assert named.label_names == ["negative", "positive"]
+
+
+def test_batch_larger_than_the_data_is_clamped_with_a_notice():
+    result = tiny(batch_size=1000, epochs=1)
+    assert result.batch_size == 48 and result.batches_per_epoch == 1
+    assert result.notices == [
+        "batch_size=1000 is larger than the 48 training rows; used 48 (one batch per epoch)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "kwargs", "message"),
+    [
+        (TEXTS, LABELS[:-1], {}, "got 60 texts and 59 labels"),
+        (TEXTS[:5], ["pos"] * 5, {}, "training needs at least 2 classes, found 1: 'pos'"),
+        (TEXTS[:6], ["pos"] * 5 + ["neg"], {}, "class 'neg' has only 1 row"),
+        (TEXTS[:4], ["pos", "neg", "x", "x"], {}, "class 'neg' has only 1 row"),
+        ([], [], {}, "texts is empty"),
+        (TEXTS, LABELS, {"batch_size": 0}, "batch_size must be an integer >= 1, got 0"),
+        (TEXTS, LABELS, {"epochs": 0}, "epochs must be an integer >= 1, got 0"),
+        (TEXTS, LABELS, {"max_len": 0}, "max_len must be an integer >= 1 .* got 0"),
+        (TEXTS, LABELS, {"val_fraction": 0.6}, r"val_fraction must be in \(0, 0.5\], got 0.6"),
+        (TEXTS, LABELS, {"val_fraction": 0}, r"val_fraction must be in \(0, 0.5\], got 0"),
+        (TEXTS, LABELS, {"optimizer": "lion"}, "optimizer must be one of .* got 'lion'"),
+        (TEXTS, LABELS, {"learning_rate": -1}, "learning_rate must be a positive number"),
+        (TEXTS, LABELS, {"class_weights": "auto"}, "class_weights must be False or 'balanced'"),
+        (TEXTS, LABELS, {"label_names": ["a"]}, None),  # string labels: names unused
+    ],
+)
+def test_bad_input_raises_a_clear_value_error(texts, labels, kwargs, message):
+    if message is None:
+        assert T.train(VECTORS, texts, labels, **{**TINY, "epochs": 1, **kwargs}).state == "done"
+        return
+    with pytest.raises(ValueError, match=message):
+        T.train(VECTORS, texts, labels, **{**TINY, **kwargs})
+
+
+def test_small_split_that_cannot_hold_every_class_is_refused():
+    texts = ["good", "bad", "good day", "bad day", "sad", "sad day"]
+    with pytest.raises(ValueError, match="needs at least one row of each of the 3 classes"):
+        T.train(VECTORS, texts, ["p", "n", "p", "n", "s", "s"], val_fraction=0.2)
+
+
+# -- TrainingRun ---------------------------------------------------------------------------
+
+
+def test_training_run_finishes_with_the_same_result_as_train():
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY)
+    assert run.progress()["state"] == "created"
+    run.start()
+    assert run.join(60)
+    progress = run.progress()
+    assert progress["state"] == "done" and progress["error"] is None
+    assert progress["step"] == progress["total_steps"] == 12 and progress["fraction"] == 1.0
+    assert progress["n_snapshots"] == 13 and len(progress["history"]["val_accuracy"]) == 2
+    assert np.array_equal(run.result.trajectory, tiny().trajectory)
+    snaps = run.snapshots()
+    assert snaps["trajectory"].shape == run.result.trajectory.shape
+    assert snaps["tokens"] == run.result.tokens
+
+
+def test_stop_mid_run_gives_state_stopped_and_a_usable_partial_trajectory():
+    seen = []
+    holder = {}
+
+    def stop_after_four(progress):
+        seen.append(progress["state"])
+        if progress["step"] == 4:
+            holder["run"].stop()
+            holder["partial"] = holder["run"].snapshots()
+
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, callback=stop_after_four, **TINY)
+    holder["run"] = run
+    run.start().join(60)
+    assert run.progress()["state"] == "stopped"
+    assert set(seen) == {"running"}
+    assert run.result.state == "stopped"
+    assert run.result.steps.tolist() == [0, 1, 2, 3, 4]
+    assert holder["partial"]["trajectory"].shape == (5, 6, 8)  # live copy while running
+    assert np.array_equal(holder["partial"]["trajectory"], run.result.trajectory)
+
+
+def test_two_parallel_runs_give_the_same_results_as_each_alone():
+    alone = [tiny(seed=s, encoder="cnn") for s in (0, 1)]
+    T.set_max_concurrent_runs(2)
+    both_running = threading.Barrier(2, timeout=30)
+
+    def meet(progress):
+        if progress["step"] == 2:
+            both_running.wait()  # proves the two really train at the same time
+
+    runs = [
+        T.TrainingRun(VECTORS, TEXTS, LABELS, seed=s, encoder="cnn", callback=meet, **TINY)
+        for s in (0, 1)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        assert run.join(60)
+    for run, ref in zip(runs, alone, strict=True):
+        assert run.progress()["state"] == "done", run.progress()["error"]
+        assert np.array_equal(run.result.trajectory, ref.trajectory)
+        assert run.result.history == ref.history
+        assert run.result.model is not ref.model
+
+
+def test_a_failing_run_reports_failed_with_the_message_and_frees_its_slot():
+    run = T.TrainingRun(VECTORS, TEXTS[:5], ["pos"] * 5, **TINY).start()
+    run.join(60)
+    progress = run.progress()
+    assert progress["state"] == "failed"
+    assert progress["error"] == "training needs at least 2 classes, found 1: 'pos'"
+    assert run.result is None
+
+    def boom(progress):
+        raise RuntimeError("boom")
+
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, callback=boom, **TINY).start()
+    run.join(60)
+    assert run.progress()["error"] == "RuntimeError: boom"
+    assert run.progress()["state"] == "failed"
+    # The slot was released: a next run still trains.
+    assert T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY).start().join(60)
+    assert T.scheduler_status()["running"] == 0
+
+
+def test_bad_settings_fail_the_run_and_unknown_names_raise_at_once():
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, max_len=0).start()
+    run.join(60)
+    assert run.progress()["state"] == "failed"
+    assert run.progress()["error"].startswith("max_len must be an integer >= 1")
+    with pytest.raises(TypeError, match="epoch"):
+        T.TrainingRun(VECTORS, TEXTS, LABELS, epoch=3)
+
+
+def test_with_limit_one_a_second_run_waits_in_line_and_starts_when_the_first_ends():
+    gate = threading.Event()
+    first_state_when_second_started = []
+
+    def hold(progress):
+        gate.wait(30)
+
+    first = T.TrainingRun(VECTORS, TEXTS, LABELS, callback=hold, **TINY).start()
+    while first.progress()["state"] != "running":
+        first.join(0.01)
+
+    def record(progress):
+        if not first_state_when_second_started:
+            first_state_when_second_started.append(first.progress()["state"])
+
+    second = T.TrainingRun(VECTORS, TEXTS, LABELS, callback=record, **TINY).start()
+    third = T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY).start()
+    while third.progress()["queue_position"] != 2:
+        third.join(0.01)
+    assert second.progress()["state"] == "queued"
+    assert second.progress()["queue_position"] == 1
+    third.stop()  # a queued run leaves the line at once
+    assert third.join(10)
+    assert third.progress()["state"] == "stopped" and third.result is None
+    assert second.progress()["queue_position"] == 1
+    gate.set()
+    assert first.join(60) and second.join(60)
+    assert first_state_when_second_started == ["done"]
+    assert second.progress()["state"] == "done"
+
+
+def test_release_drops_the_model_so_memory_can_be_freed():
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY).start()
+    run.join(60)
+    ref = weakref.ref(run.result.model)
+    run.release()
+    gc.collect()
+    assert run.result is None and ref() is None
+    assert run.progress()["state"] == "done"  # the figures stay, the heavy parts go
+
+    holder = {}
+
+    def stop_on_two(progress):
+        if progress["step"] == 2:
+            holder["run"].stop(release=True)
+
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, callback=stop_on_two, **TINY)
+    holder["run"] = run
+    run.start().join(60)
+    assert run.progress()["state"] == "stopped"
+    assert run.result is None and run.snapshots()["trajectory"].shape[0] == 0
+
+
+def test_bad_env_limit_is_reported(monkeypatch):
+    scheduler = T._Scheduler()
+    monkeypatch.setenv("PE_LAB_MAX_RUNS", "two")
+    with pytest.raises(ValueError, match="PE_LAB_MAX_RUNS must be a positive integer, got 'two'"):
+        scheduler.limit()
+    monkeypatch.setenv("PE_LAB_MAX_RUNS", "3")
+    assert T._Scheduler().limit() == 3
+    with pytest.raises(ValueError, match="max concurrent runs must be an integer >= 1, got 0"):
+        T.set_max_concurrent_runs(0)
