@@ -375,6 +375,10 @@ def _is_number(token: bytes) -> bool:
     return True
 
 
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
 def _parse_line(raw: bytes, dim: int, lineno: int, label: str, on_bad_line: str, skipped: Counter):
     """Parse one line into (word bytes, float32 vector), or None when skipped (and counted)."""
     line = raw.rstrip(b"\r\n")
@@ -401,13 +405,13 @@ def _parse_line(raw: bytes, dim: int, lineno: int, label: str, on_bad_line: str,
         except ValueError:
             vec = None
         if vec is None or vec.size != dim:
-            problem = f"could not read {dim} numbers from {numbers.strip()[:60]!r}"
+            problem = f"could not read {dim} numbers from {_text(numbers.strip()[:60])!r}"
         elif not np.isfinite(vec).all():
             if on_bad_line == "skip":
                 skipped["non_finite"] += 1
                 return None
             raise ValueError(
-                f"{label} line {lineno}: NaN or infinite value in the vector of {word!r}"
+                f"{label} line {lineno}: NaN or infinite value in the vector of {_text(word)!r}"
             )
     if problem is not None:
         if on_bad_line == "skip":

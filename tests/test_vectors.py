@@ -227,14 +227,14 @@ def test_too_many_numeric_fields_is_an_error(tmp_path):
 
 def test_unreadable_number(tmp_path):
     text = glove_text() + "bad 1 2 x\n"
-    with pytest.raises(ValueError, match=r"line 4: could not read 3 numbers from b'1 2 x'"):
+    with pytest.raises(ValueError, match=r"line 4: could not read 3 numbers from '1 2 x'"):
         load_vectors(write(tmp_path / "g.txt", text), cache=False)
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
 def test_non_finite_value_names_line(tmp_path, value):
     text = glove_text() + f"bad 1 {value} 2\n"
-    with pytest.raises(ValueError, match="line 4: NaN or infinite value in the vector of b'bad'"):
+    with pytest.raises(ValueError, match="line 4: NaN or infinite value in the vector of 'bad'"):
         load_vectors(write(tmp_path / "g.txt", text), cache=False)
     v = load_vectors(tmp_path / "g.txt", on_bad_line="skip", cache=False)
     assert_rows(v)
