@@ -32,6 +32,8 @@ TABLE_COLUMNS = [
     "trainable_row_shift",
     "frozen_row_shift",
 ]
+# A last-epoch train-minus-val accuracy gap up to this is noise, not overfitting.
+OVERFIT_GAP = 0.01
 CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1")
 
 
@@ -211,7 +213,10 @@ def summarize(table: pd.DataFrame) -> str:
     gaps = {v: g for v, g in gaps.items() if not math.isnan(g)}
     if len(gaps) > 1:
         worst = max(gaps, key=gaps.get)
-        text += f"; {worst} overfit most (train-val gap {gaps[worst]:.2f})"
+        if gaps[worst] > OVERFIT_GAP:
+            text += f"; {worst} overfit most (train-val gap {gaps[worst]:.2f})"
+        else:
+            text += f"; none overfit (largest train-val gap {gaps[worst]:.2f}, {worst})"
     stopped = [v for v, r in rows.items() if r["state"] != "done"]
     if stopped:
         text += f" ({', '.join(stopped)} stopped early)"

@@ -99,7 +99,11 @@ def test_summary_states_the_computed_numbers(comparison):
     assert text.startswith(f"dual trained {dual:,} parameters ({dual / full:.1%} of full's")
     assert f"{rows.loc['frozen', 'best_val_accuracy']:.2f} frozen" in text
     worst = rows["final_train_minus_val_gap"].idxmax()
-    assert f"{worst} overfit most" in text
+    gap = rows.loc[worst, "final_train_minus_val_gap"]
+    if gap > E.OVERFIT_GAP:
+        assert f"; {worst} overfit most (train-val gap {gap:.2f})" in text
+    else:
+        assert f"; none overfit (largest train-val gap {gap:.2f}, {worst})" in text
 
 
 def test_summary_of_a_hand_made_table():
@@ -117,6 +121,10 @@ def test_summary_of_a_hand_made_table():
         "dual trained 3,200 parameters (0.5% of full's 640,000) and reached 0.81 best val "
         "accuracy vs 0.74 frozen and 0.79 full; full overfit most (train-val gap 0.15) "
         "(full stopped early)"
+    )
+    table["final_train_minus_val_gap"] = [-0.03, 0.004, -0.01]
+    assert E.summarize(table).endswith(
+        "; none overfit (largest train-val gap 0.00, dual) (full stopped early)"
     )
     assert E.summarize(table.iloc[:0]) == "no variant was trained"
 

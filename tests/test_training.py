@@ -330,3 +330,18 @@ def test_bad_env_limit_is_reported(monkeypatch):
     assert T._Scheduler().limit() == 3
     with pytest.raises(ValueError, match="max concurrent runs must be an integer >= 1, got 0"):
         T.set_max_concurrent_runs(0)
+
+
+def test_demo_subset_learns_the_specials_and_beats_the_majority_class():
+    from pe_core.demo import demo_dataset, demo_vectors
+
+    data = demo_dataset(n=600)
+    result = T.train(
+        demo_vectors(), data.texts, data.labels, label_names=data.label_names, epochs=3
+    )
+    labels = np.asarray(data.labels)
+    majority = (labels[result.val_indices] == np.bincount(labels).argmax()).mean()
+    assert result.history["val_accuracy"][-1] >= majority + 0.10
+    moved = np.linalg.norm(result.trajectory[-1] - result.trajectory[0], axis=1)
+    kinds = np.array(result.token_kinds)
+    assert (moved[kinds == "special"] > 0).any()
