@@ -171,7 +171,8 @@ class DualEmbedding(keras.layers.Layer):
 
     # Up to this many trainable rows, they are looked up by a one-hot matmul (dense, cheap
     # gradient); above it, by a gather whose one-hot would cost O(batch * length * k * d).
-    # bench/bench_layers.py measured the two equal near k = 100.
+    # Timed equal near k = 100 (V=50,000, d=100, batch 64 x 50); bench/bench_layers.py times
+    # both lookups at k = 20.
     one_hot_max_rows = 64
 
     def __init__(
@@ -237,10 +238,13 @@ class DualEmbedding(keras.layers.Layer):
 
     def call(self, inputs):
         ids = inputs if "int" in str(inputs.dtype) else ops.cast(inputs, "int32")
-        is_frozen = ops.logical_and(ids >= 1, ids <= self.num_frozen)
-        # The clipped index keeps the gather in bounds; ops.where then keeps the row only at
-        # frozen positions, so a frozen id's output is its stored row bit for bit.
-        frozen = ops.take(self.frozen_embeddings, ops.clip(ids - 1, 0, self.num_frozen - 1), axis=0)
+        # The clipped index keeps the gather in bounds, and it equals the unclipped one exactly
+        # at frozen ids; ops.where keeps the gathered row only there, so a frozen id's output
+        # is its stored row bit for bit.
+        row = ids - 1
+        clipped = ops.clip(row, 0, self.num_frozen - 1)
+        is_frozen = ops.equal(clipped, row)
+        frozen = ops.take(self.frozen_embeddings, clipped, axis=0)
         outputs = ops.where(ops.expand_dims(is_frozen, -1), frozen, self._trainable_rows(ids))
         return ops.cast(outputs, self.compute_dtype)
 
