@@ -553,10 +553,10 @@ _HANDLE_NAMES = tuple(
 )
 
 _LABEL_NOISE = 0.07  # share of labels replaced by another class, so no model reaches 100 %
-_EXPLICIT_SHARE = (
-    0.55  # positive/negative texts with sentiment wording; the rest say it by emoticon
-)
+# Share of positive/negative texts with sentiment wording; the rest say it by emoticon only.
+_EXPLICIT_SHARE = 0.55
 _SLOT_RE = re.compile(r"\{([a-z]+)(2?)\}")
+_NUMBERS = tuple("2 3 4 5 6 7 8 10 12 15 20 30 45 90".split())
 
 
 def _pick(rng: np.random.Generator, items: tuple[str, ...] | list[str]) -> str:
@@ -579,7 +579,7 @@ def _fill(template: str, rng: np.random.Generator, label: int) -> str:
             weights = np.array(_BRAND_WEIGHTS[label], dtype=float)
             return DEMO_BRANDS[int(rng.choice(len(DEMO_BRANDS), p=weights / weights.sum()))]
         if name == "num":
-            return str(_pick(rng, (2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 30, 45, 90)))
+            return _pick(rng, _NUMBERS)
         word = _pick(rng, _SLOTS[name])
         if second:
             while word == chosen.get(name):
@@ -599,13 +599,9 @@ def _url(rng: np.random.Generator) -> str:
 
 
 def _handle(rng: np.random.Generator) -> str:
-    name = _pick(rng, _HANDLE_NAMES)
-    return (
-        "@"
-        + name
-        + _pick(rng, ("", "_", ""))
-        + (str(rng.integers(1, 99)) if rng.random() < 0.5 else "")
-    )
+    separator = "_" if rng.random() < 0.3 else ""
+    digits = str(rng.integers(1, 99)) if rng.random() < 0.5 else ""
+    return "@" + _pick(rng, _HANDLE_NAMES) + separator + digits
 
 
 def _demo_text(rng: np.random.Generator, label: int) -> str:
