@@ -320,3 +320,28 @@ def test_upload_size_is_capped_in_the_streamlit_config():
     # Big enough for one GloVe 6B file, small enough that a single upload cannot fill memory.
     assert 1 <= cap <= 2048, cap
     assert config["server"].get("maxMessageSize", 200) <= 2048
+
+
+# ------------------------------------------------------------------ typed text in HTML
+
+HOSTILE_SPECIAL = "<img/src=x/onerror=alert(1)>"
+
+
+def test_tokens_are_escaped_where_the_pages_write_html():
+    """A special token typed on the Data page (or a rule token like <url>) is shown as text.
+
+    Tokens go into markdown with unsafe_allow_html in the preview and the trainable-set chips;
+    unescaped, ``<url>`` vanishes as an unknown tag and a typed ``<img/src=x/onerror=...>``
+    becomes markup.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.session_state["opt_literal_specials"] = HOSTILE_SPECIAL
+    at.session_state["opt_preview_text"] = f"see {HOSTILE_SPECIAL} now"
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    html_blocks = [m.value for m in at.markdown if m.proto.allow_html]
+    assert any("&lt;unk&gt;" in b for b in html_blocks), "the trainable-set chips are shown"
+    raw = [b for b in html_blocks if HOSTILE_SPECIAL in b or "<unk>" in b]
+    assert not raw, f"unescaped tokens in HTML: {[b[:200] for b in raw]}"
