@@ -21,8 +21,14 @@ EMOTICON_RULES = {"smile", "sad", "heart", "lolface", "neutralface", "emoji"}
 
 
 @pytest.fixture(scope="module")
-def vectors():
-    return demo_vectors()
+def vectors(tmp_path_factory):
+    # Module fixtures run before conftest's per-test PE_LAB_CACHE: isolate this one explicitly,
+    # and fit from scratch rather than reuse vectors an earlier test cached in memory.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PE_LAB_CACHE", str(tmp_path_factory.mktemp("demo_cache")))
+        demo._demo_vectors_cached.cache_clear()
+        yield demo_vectors()
+    demo._demo_vectors_cached.cache_clear()
 
 
 @pytest.fixture(scope="module")
