@@ -19,7 +19,7 @@ import math
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import keras
@@ -82,6 +82,7 @@ class TrainingResult:
         state: ``"done"`` or ``"stopped"`` (stopped early by ``stop_event``).
         seconds: wall time of the whole call; ``epoch_seconds``: time of each epoch.
         notices: things the run changed or noticed (e.g. batch size clamped), for the user.
+        settings: the run's settings as plain values (for exports and reports).
     """
 
     tokens: list[str]
@@ -107,6 +108,7 @@ class TrainingResult:
     val_indices: np.ndarray
     epoch_seconds: list[float] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def initial_rows(self) -> np.ndarray:
@@ -143,6 +145,11 @@ class TrainConfig:
     class_weights: Any = False
     snapshot_every: int | None = None
     max_snapshots: int = 500
+
+    def settings(self) -> dict[str, Any]:
+        """The settings as plain values (tokenizer and vocabulary left out)."""
+        skip = ("tokenizer", "vocabulary")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     def check(self) -> None:
         """Raise ``ValueError`` for any setting out of range (data-independent checks)."""
@@ -521,6 +528,7 @@ class _Trainer:
             val_indices=data.val_idx,
             epoch_seconds=list(self.epoch_seconds),
             notices=list(self.notices),
+            settings=self.cfg.settings(),
         )
 
     def _loop(self, model, data: _Data) -> str:

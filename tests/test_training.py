@@ -58,6 +58,7 @@ def test_tiny_run_records_a_trajectory_from_the_initial_rows():
     dense = (d * 4 + 4) + (4 * 2 + 2)
     assert result.params == {"trainable": k * d + dense, "frozen": vocab.num_frozen * d}
     assert result.max_len == 3 and result.batches_per_epoch == 6
+    assert result.settings["epochs"] == 2 and result.settings["variant"] == "dual"
 
 
 def test_frozen_rows_still_equal_glove_exactly_after_training():
