@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import multiprocessing
+import time
 import zipfile
 from pathlib import Path
 
@@ -455,3 +456,25 @@ def test_two_processes_filling_the_same_cache_entry_both_succeed(tmp_path):
     assert cached.from_cache and cached.fingerprint() == expected.fingerprint()
     leftovers = [p.name for p in (cache_dir / "vectors").iterdir() if p.name.endswith(".tmp")]
     assert not leftovers
+
+
+def test_run_of_a_vanished_session_is_stopped_and_released(vectors, corpus):
+    """ui.runs' watchdog logic with a real TrainingRun: owner gone -> stopped, result dropped."""
+    from pe_core.training import TrainingRun
+    from ui.runs import RunRegistry
+
+    texts, labels = corpus
+    registry = RunRegistry(grace_seconds=0.0)
+    run = TrainingRun(vectors, texts, labels, epochs=500, hidden=4, snapshot_every=1).start()
+    registry.register("gone", run, release=run.release, label="training")
+    registry.register("here", TrainingRun(vectors, texts, labels, epochs=1), label="idle")
+    deadline = time.monotonic() + 120
+    while run.progress()["step"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.progress()["state"] == "running"
+
+    assert registry.reap(lambda owner: owner == "here") == ["gone"]
+    assert run.join(30)
+    assert run.progress()["state"] == "stopped"
+    assert run.result is None and run.snapshots()["tokens"] == []
+    assert registry.owners() == ["here"]
