@@ -1,7 +1,21 @@
-"""PE Lab: entry point (page config, session defaults, navigation)."""
+"""PE Lab: entry point. Page config, session defaults, sidebar, navigation; nothing else."""
 
 import streamlit as st
 
+from ui import sidebar, state
+
 st.set_page_config(page_title="PE Lab", page_icon="🧭", layout="wide")
-st.title("PE Lab")
-st.write("Train only some word embeddings, and watch what that training does.")
+# Navigation first: it replaces the automatic pages/ listing for every session at once.
+page = st.navigation(
+    [
+        st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+        st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
+        st.Page("pages/neighbours.py", title="Neighbours", icon=":material/hub:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    ]
+)
+state.init_session()
+sidebar.render()
+page.run()

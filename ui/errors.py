@@ -30,7 +30,10 @@ def shown_errors(action: str, hint: str = "") -> Iterator[Guard]:
     except (ValueError, KeyError) as err:
         guard.failed = True
         message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-        st.error(f"{action} failed: {message}" + (f"\n\n{hint}" if hint else ""), icon="⚠️")
+        st.error(
+            f"{action} failed: {message}" + (f"\n\n{hint}" if hint else ""),
+            icon=":material/warning:",
+        )
     except Exception as err:  # noqa: BLE001 - the page must never show a raw traceback
         guard.failed = True
         show_unexpected(action, err)
@@ -38,6 +41,6 @@ def shown_errors(action: str, hint: str = "") -> Iterator[Guard]:
 
 def show_unexpected(action: str, err: BaseException) -> None:
     """A short error line and the traceback in a collapsed expander."""
-    st.error(f"{action} failed unexpectedly: {type(err).__name__}: {err}", icon="🛑")
+    st.error(f"{action} failed unexpectedly: {type(err).__name__}: {err}", icon=":material/error:")
     with st.expander("Details"):
         st.code("".join(traceback.format_exception(err)), language="text")

@@ -32,3 +32,16 @@ TOKEN_CSS = """<style>
 .pe-tok{display:inline-block;padding:0 .35em;margin:.1em 0;border-radius:.35em;
 border:1px solid #d0d4dc;font-family:ui-monospace,monospace;font-size:.9em}
 </style>"""
+
+
+def token_chips(tokens, kinds, colors: dict[str, str], limit: int = 300) -> str:
+    """HTML chips for the trainable tokens, each in its kind's colour (escaped)."""
+    chips = []
+    for token, kind in list(zip(tokens, kinds, strict=True))[:limit]:
+        color = colors.get(kind, "#888888")
+        chips.append(
+            f'<span class="pe-tok" style="border-color:{color};color:{color}" '
+            f'title="{html.escape(kind)}">{html.escape(token)}</span>'
+        )
+    more = f" … and {len(tokens) - limit:,} more" if len(tokens) > limit else ""
+    return " ".join(chips) + more

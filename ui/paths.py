@@ -23,6 +23,8 @@ def resolve_in_data_dir(text: str, root: Path | None = None) -> Path:
     text = text.strip()
     if not text:
         raise ValueError(f"type a file name relative to the data directory {root}")
+    if "\x00" in text:
+        raise ValueError("the path contains a NUL character; type a plain file name")
     if PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or text[0] == "~":
         raise ValueError(
             f"path {text!r} is absolute; type a path relative to the data directory {root}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import jobs, state
 from ui.errors import shown_errors
 
 
@@ -24,4 +24,4 @@ def render() -> None:
             c1, c2 = st.columns(2)
             c1.metric("k trainable", vocab.num_trainable)
             c2.metric("d", vocab.dim)
-        st.markdown(f"**Run** · {state.run_status_text()}")
+        st.markdown(f"**Run** · {jobs.run_status_text()}")

@@ -1,0 +1,83 @@
+"""Compare page: frozen vs dual vs fully trainable embeddings on the same data and settings."""
+
+import streamlit as st
+
+from ui import jobs
+from ui.errors import shown_errors
+
+s = st.session_state
+st.title("Compare")
+st.caption(
+    "Three models, same data, split, seed and settings (from the Train page): **frozen** (no "
+    "embedding row trains), **dual** (only the k special rows train), **full** (every row trains)."
+)
+
+job = s.get("compare_job")
+running = job is not None and not job.done
+left, right, _ = st.columns([2, 1, 3])
+start = left.button(
+    "Run the comparison",
+    type="primary",
+    disabled=running,
+    use_container_width=True,
+    icon=":material/play_arrow:",
+)
+stop = right.button(
+    "Stop",
+    disabled=not running,
+    use_container_width=True,
+    icon=":material/stop:",
+    key="compare_stop",
+)
+if start:
+    with shown_errors("Starting the comparison", "Check the settings on the Train page."):
+        with st.spinner("Preparing (TensorFlow loads on the first run)…"):
+            jobs.start_comparison()
+        st.rerun()
+if stop and job is not None:
+    job.stop()
+
+
+@st.fragment(run_every=1.0 if running else None)
+def progress() -> None:
+    job = s.get("compare_job")
+    if job is None:
+        st.info(
+            "Trains three models one after another: about three times a Train run.",
+            icon=":material/info:",
+        )
+        return
+    p = job.progress()
+    if not job.done:
+        variant = p.get("variant") or "…"
+        step = f"{p.get('variant_index', 0) + 1}/{len(p.get('variants') or [0, 0, 0])}"
+        st.progress(
+            min(float(p.get("overall_fraction") or 0.0), 1.0),
+            text=f"Training **{variant}** ({step}) · epoch {p.get('epoch', 0)}"
+            f"/{p.get('epochs', '?')}",
+        )
+        return
+    if job.error:
+        st.error(f"The comparison failed: {job.error}\n\nChange the settings and run it again.")
+    elif job.result is not None:
+        s.comparison = job.result
+    if s.get("_compare_polling"):
+        s._compare_polling = False
+        st.rerun(scope="app")
+
+
+progress()
+s._compare_polling = running
+
+comparison = s.get("comparison")
+if comparison is not None:
+    from pe_core import plots
+
+    with shown_errors("Showing the comparison"):
+        st.success(comparison.summary() + ".", icon=":material/insights:")
+        st.dataframe(jobs.comparison_table(comparison), use_container_width=True, hide_index=True)
+        st.plotly_chart(
+            plots.comparison_curves(comparison.curves),
+            use_container_width=True,
+            key="compare_curves",
+        )

@@ -1,0 +1,265 @@
+"""Data page: word vectors, labelled dataset, special-token rules and the trainable set."""
+
+import streamlit as st
+
+from ui import assets, loaders, paths, state
+from ui.errors import shown_errors
+from ui.highlight import TOKEN_CSS, token_chips, token_spans
+
+s = st.session_state
+st.title("Data")
+st.caption(
+    "Choose the pretrained vectors (kept frozen), the labelled texts, and which tokens get their "
+    "own trainable row."
+)
+
+
+def summary() -> None:
+    with shown_errors("Building the vocabulary", "Check the special-token table below."):
+        vocab = state.current_vocabulary()
+        stats = vocab.stats
+        cols = st.columns(6)
+        cols[0].metric("V frozen words", f"{vocab.num_frozen:,}")
+        cols[1].metric("k trainable tokens", f"{vocab.num_trainable:,}")
+        cols[2].metric("d dimensions", vocab.dim)
+        cols[3].metric(
+            "Trainable / frozen params",
+            f"{vocab.num_trainable * vocab.dim:,} / {vocab.num_frozen * vocab.dim:,}",
+        )
+        cols[4].metric(
+            "OOV rate",
+            f"{stats.get('oov_rate', 0):.1%}",
+            help="Share of dataset tokens that are not in the vectors and have no trainable row.",
+        )
+        cols[5].metric(
+            "Coverage",
+            f"{stats.get('coverage', 0):.1%}",
+            help="Share of the dataset's word types found in the vectors.",
+        )
+
+
+summary()
+tab_vec, tab_data, tab_tok, tab_train = st.tabs(
+    ["Word vectors", "Dataset", "Special tokens", "Trainable set"]
+)
+
+with tab_vec:
+    st.markdown(f"**Current:** {s.vectors_desc} — {len(s.vectors):,} words × {s.vectors.dim} d")
+    if s.vectors.skipped:
+        st.caption(
+            "Skipped while loading: "
+            + ", ".join(f"{reason}: {n:,}" for reason, n in s.vectors.skipped.items())
+        )
+    source = st.radio(
+        "Source",
+        ["Embedded demo", "Upload a file", "File in the data directory", "Download GloVe"],
+        key="opt_vectors_source",
+        horizontal=True,
+    )
+    max_words = st.number_input(
+        "Max words (0 = all)",
+        min_value=0,
+        step=10_000,
+        key="opt_max_words",
+        help="GloVe files are sorted by frequency: the first words are the most common.",
+    )
+    limit = int(max_words) or None
+    if source == "Embedded demo":
+        st.caption("A small built-in vocabulary with clear word groups; loads instantly.")
+        if st.button("Use the demo vectors"):
+            state.set_vectors(assets.demo_vectors(), "Embedded demo")
+            st.rerun()
+    elif source == "Upload a file":
+        up = st.file_uploader(
+            "GloVe / word2vec / fastText text file",
+            type=["txt", "vec", "gz", "zip"],
+            key="vectors_upload",
+        )
+        if up is not None and st.button("Load the uploaded vectors", type="primary"):
+            with shown_errors(
+                "Loading the vectors",
+                "Upload a text file with one word and its "
+                "numbers per line (GloVe or word2vec format).",
+            ):
+                bar = st.progress(0.0, text="Reading…")
+                vectors = loaders.vectors_from_upload(
+                    up.name,
+                    up.getvalue(),
+                    limit,
+                    progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
+                )
+                state.set_vectors(vectors, f"Upload: {up.name}")
+                st.rerun()
+    elif source == "File in the data directory":
+        root = paths.data_dir()
+        names = paths.list_data_files(root)
+        st.caption(f"Data directory: `{root}` (set with the PE_LAB_DATA_DIR variable).")
+        typed = st.text_input(
+            "Path inside the data directory",
+            value=names[0] if names else "",
+            key="vectors_path",
+            placeholder="glove.6B.50d.txt",
+        )
+        if st.button("Load from the data directory", type="primary"):
+            with shown_errors("Loading the vectors"):
+                path = paths.resolve_in_data_dir(typed, root)
+                with st.spinner(f"Reading {path.name}…"):
+                    vectors = assets.vectors_file(path, limit)
+                state.set_vectors(vectors, f"File: {path.name}")
+                st.rerun()
+    else:
+        c1, c2 = st.columns(2)
+        name = c1.selectbox("Release", ["6B"], key="glove_name")
+        dim = c2.selectbox("Dimensions", [50, 100, 200, 300], key="glove_dim")
+        st.caption("Downloads from the Stanford NLP site into the cache (PE_LAB_CACHE) once.")
+        if st.button("Download and load", type="primary"):
+            with shown_errors(
+                "Downloading GloVe",
+                "Check the network, or place the file in the data directory and load it by path.",
+            ):
+                from pe_core.vectors import download_glove, load_vectors
+
+                bar = st.progress(0.0, text="Downloading…")
+
+                def downloaded(done: int, total: int | None) -> None:
+                    size = f"{done / 1e6:,.0f} MB" + (f" of {total / 1e6:,.0f} MB" if total else "")
+                    bar.progress(
+                        min(done / total, 1.0) if total else 0.0, text=f"Downloading… {size}"
+                    )
+
+                path = download_glove(name=name, dim=int(dim), progress=downloaded)
+                vectors = load_vectors(
+                    path,
+                    max_words=limit,
+                    progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0), text="Reading…"),
+                )
+                state.set_vectors(vectors, f"GloVe {name} {dim}d")
+                st.rerun()
+
+with tab_data:
+    ds = s.dataset
+    st.markdown(f"**Current:** {s.dataset_desc} — {len(ds):,} texts")
+    if ds.dropped:
+        st.warning("Dropped rows: " + ", ".join(f"{r}: {n:,}" for r, n in ds.dropped.items()))
+    c1, c2 = st.columns([2, 1])
+    c1.dataframe(
+        {"text": ds.texts[:200], "label": [ds.label_names[i] for i in ds.labels[:200]]},
+        height=260,
+        use_container_width=True,
+    )
+    c2.bar_chart(ds.label_counts(), height=260, horizontal=True)
+    source = st.radio(
+        "Source", ["Embedded demo", "Upload CSV / TSV"], key="opt_dataset_source", horizontal=True
+    )
+    if source == "Embedded demo":
+        if st.button("Use the demo dataset"):
+            state.set_dataset(assets.demo_dataset(), "Embedded demo")
+            st.rerun()
+    else:
+        up = st.file_uploader(
+            "CSV or TSV with a text column and a label column",
+            type=["csv", "tsv", "txt"],
+            key="dataset_upload",
+        )
+        if up is not None:
+            with shown_errors("Reading the columns", "Upload a CSV/TSV with a header row."):
+                columns = loaders.table_columns(up.name, up.getvalue())
+                c1, c2 = st.columns(2)
+                text_col = c1.selectbox(
+                    "Text column",
+                    columns,
+                    index=loaders.guess(columns, ("text", "tweet", "sentence", "review")),
+                    key="dataset_text_col",
+                )
+                label_col = c2.selectbox(
+                    "Label column",
+                    columns,
+                    index=loaders.guess(columns, ("label", "sentiment", "class", "target")),
+                    key="dataset_label_col",
+                )
+                if st.button("Use this dataset", type="primary"):
+                    with shown_errors("Loading the dataset", "Pick the text and label columns."):
+                        dataset = loaders.dataset_from_upload(
+                            up.name, up.getvalue(), text_col, label_col
+                        )
+                        state.set_dataset(dataset, f"Upload: {up.name}")
+                        st.rerun()
+
+with tab_tok:
+    st.caption(
+        "Each enabled rule replaces what its pattern matches by its token (one trainable row per "
+        "token). Edit, disable or add rows; literal specials are kept as written."
+    )
+
+    def _commit_rules() -> None:
+        delta = s.get(f"rules_editor_{s.rules_version}") or {}
+        s.rules_df = state.apply_editor_delta(s.rules_df, delta)
+        s.rules_version += 1
+
+    st.data_editor(
+        s.rules_df,
+        key=f"rules_editor_{s.rules_version}",
+        num_rows="dynamic",
+        use_container_width=True,
+        on_change=_commit_rules,
+        hide_index=True,
+    )
+    c1, c2 = st.columns([3, 1])
+    c1.text_input(
+        "Literal special tokens",
+        key="opt_literal_specials",
+        placeholder="e.g. [SEP] <title>",
+        help="Kept as one token wherever they occur.",
+    )
+    if c2.button("Reset to defaults", use_container_width=True):
+        s.rules_df = state.default_rules_frame()
+        s.rules_version += 1
+        st.rerun()
+    st.text_input("Try a text", key="opt_preview_text")
+    with shown_errors("Tokenizing the preview", "Check the rule patterns (regular expressions)."):
+        from pe_core.plots import KIND_COLORS
+
+        tokenizer = state.current_tokenizer()
+        samples = [s.opt_preview_text, *s.dataset.texts[:6]]
+        st.markdown(TOKEN_CSS, unsafe_allow_html=True)
+        for text in samples:
+            spans = token_spans(tokenizer.tokenize_with_rules(text), s.vectors, KIND_COLORS)
+            st.markdown(spans, unsafe_allow_html=True)
+        st.caption(
+            f"<span style='color:{KIND_COLORS['special']}'>■</span> special token · "
+            f"<span style='color:{KIND_COLORS['oov']}'>■</span> not in the vectors · plain: "
+            "frozen pretrained word",
+            unsafe_allow_html=True,
+        )
+
+with tab_train:
+    st.caption("Which tokens get a trainable row besides `<unk>` and the special tokens.")
+    c1, c2 = st.columns(2)
+    c1.number_input(
+        "OOV words: minimum count (0 = none)",
+        min_value=0,
+        step=1,
+        key="opt_min_oov_count",
+        help="Words missing from the vectors that occur at least this often in the "
+        "dataset get their own trainable row; rarer ones become <unk>.",
+    )
+    c2.selectbox(
+        "Initialisation of the trainable rows",
+        ["zeros", "mean", "random"],
+        key="opt_init",
+    )
+    st.text_input(
+        "Promoted words (comma separated)",
+        key="opt_promote",
+        help="Pretrained words that should be trained too (they start at their GloVe vector).",
+        placeholder="good, bad",
+    )
+    with shown_errors("Building the vocabulary"):
+        vocab = state.current_vocabulary()
+        from pe_core.plots import KIND_COLORS
+
+        st.markdown(TOKEN_CSS, unsafe_allow_html=True)
+        st.markdown(
+            token_chips(vocab.trainable_tokens, vocab.token_kinds, KIND_COLORS),
+            unsafe_allow_html=True,
+        )

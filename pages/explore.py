@@ -1,0 +1,104 @@
+"""Explore page: the trainable tokens' paths through a fixed 2-D map of the pretrained words."""
+
+import streamlit as st
+
+from ui import explore
+from ui.errors import shown_errors
+
+s = st.session_state
+st.title("Explore")
+st.caption(
+    "Where each trainable token travelled during training, on a map of the pretrained words "
+    "that never moves. Press play, or drag the slider through the snapshots."
+)
+result = s.get("result")
+if result is None:
+    st.info("Nothing to explore yet: train a model first.", icon=":material/info:")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.stop()
+
+c = st.columns([1.2, 1, 1, 1])
+method = c[0].radio("Method", list(explore.METHODS), key="opt_method", horizontal=True)
+params = {}
+if method == "t-SNE":
+    params["perplexity"] = c[1].slider("Perplexity", 5, 100, 30, key="tsne_perplexity")
+    params["n_iter"] = c[2].slider("Iterations", 250, 1500, 500, step=50, key="tsne_iter")
+elif method == "UMAP":
+    params["n_neighbors"] = c[1].slider("Neighbours", 5, 100, 15, key="umap_nn")
+    params["min_dist"] = c[2].slider("Min distance", 0.0, 0.99, 0.1, key="umap_md")
+else:
+    params["sphereize"] = c[1].toggle(
+        "Sphereize",
+        key="pca_sphere",
+        help="Centre, then scale every word to unit length "
+        "(as the TensorFlow Embedding Projector does).",
+    )
+n_ref = c[3].slider(
+    "Reference words",
+    200,
+    5000,
+    2000,
+    step=100,
+    key="explore_n_ref",
+    help="Pretrained words drawn on the map: the tokens' neighbours first, then "
+    "the dataset's words, then the most frequent ones.",
+)
+if method != "PCA":
+    st.info(
+        "t-SNE/UMAP place tokens relative to neighbours; PCA view is exact. Hover a token to "
+        "see its true nearest word and cosine.",
+        icon=":material/warning:",
+    )
+
+key = explore.projection_key(method, params, n_ref)
+if key not in s.projections:
+    auto = method == "PCA"
+    if auto or st.button(f"Compute the {method} map", type="primary"):
+        with shown_errors(f"Computing the {method} map", "Try other parameters or PCA."):
+            bar = st.progress(0.0, text="Fitting the reference layout…")
+
+            def report(fraction, message):
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+            explore.compute(method, params, n_ref, report)
+            bar.empty()
+    if key not in s.projections:
+        st.stop()
+
+proj = s.projections[key]
+for notice in proj.notices:
+    st.caption(notice)
+c = st.columns([1.3, 1.3, 1, 1])
+search = c[0].text_input(
+    "Search a word or token", key="explore_search", placeholder="e.g. happy or <smile>"
+)
+tokens = list(result.tokens)
+colour_by = c[1].selectbox(
+    "Colour words by a token's neighbourhood", ["(none)", *tokens], key="explore_colour_by"
+)
+trails = c[2].toggle("Trails", key="opt_trails")
+kinds = c[3].multiselect(
+    "Kinds",
+    sorted(set(result.token_kinds)),
+    default=sorted(set(result.token_kinds)),
+    key="explore_kinds",
+)
+
+with shown_errors("Drawing the map"):
+    fig = explore.figure(
+        proj,
+        search=search,
+        colour_by=None if colour_by == "(none)" else colour_by,
+        trails=trails,
+        kinds=kinds,
+    )
+    st.plotly_chart(fig, use_container_width=True, key="explore_map")
+    s.explore_figure = fig
+    if search and not explore.found(proj, search):
+        st.warning(f"{search!r} is neither a reference word on this map nor a trainable token.")
+
+st.subheader("Path of one token")
+token = st.selectbox(
+    "Token", tokens, key="explore_token", index=explore.default_token_index(tokens)
+)
+st.dataframe(explore.path_table(proj, token), use_container_width=True, hide_index=True)

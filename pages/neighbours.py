@@ -1,0 +1,115 @@
+"""Neighbours page: which pretrained words each trainable token is near, and how that changed."""
+
+import numpy as np
+import streamlit as st
+
+from pe_core.neighbours import nearest, neighbour_drift
+from ui.errors import shown_errors
+
+s = st.session_state
+st.title("Neighbours")
+st.caption(
+    "Exact nearest pretrained words of a trainable token at any snapshot, and which words "
+    "entered or left its neighbourhood during training."
+)
+result = s.get("result")
+if result is None:
+    st.info("No trained tokens yet: train a model first.", icon=":material/info:")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.stop()
+vectors = s.run_vectors
+tokens = list(result.tokens)
+last = len(result.trajectory) - 1
+
+c = st.columns([1.4, 1, 1, 2])
+first_special = next((i for i, k in enumerate(result.token_kinds) if k == "special"), 0)
+token = c[0].selectbox("Token", tokens, index=first_special, key="nb_token")
+k = c[1].slider("k", 1, 50, key="opt_nb_k")
+metric = c[2].radio("Metric", ["cosine", "euclidean"], key="opt_nb_metric", horizontal=True)
+snap = c[3].slider(
+    "Snapshot",
+    0,
+    last,
+    last,
+    key="nb_snapshot",
+    help="0 is the initial row; the last is the end of training.",
+)
+st.caption(f"Snapshot {snap}: step {int(result.steps[snap])}, epoch {result.epochs[snap]:.2f}")
+
+score_name = "cosine" if metric == "cosine" else "distance"
+left, right = st.columns(2)
+with left, shown_errors("Finding the neighbours"):
+    st.subheader(f"Top {k} of {token}")
+    row = result.trajectory[snap, tokens.index(token)]
+    if not np.any(row):
+        st.info(
+            f"{token} is still the zero vector at snapshot {snap}: it has no direction, so "
+            "no neighbours. Pick a later snapshot."
+        )
+    else:
+        idx, scores = nearest(vectors.matrix, row[None], k=k, metric=metric)
+        st.dataframe(
+            {
+                "rank": range(1, len(idx[0]) + 1),
+                "word": [vectors.words[i] for i in idx[0]],
+                score_name: np.round(scores[0], 4),
+            },
+            use_container_width=True,
+            hide_index=True,
+        )
+
+with right, shown_errors("Querying"):
+    st.subheader("Query any word or token")
+    query = st.text_input("Word or token", key="nb_query", placeholder="e.g. happy or <smile>")
+    if query:
+        if query in tokens:
+            q = result.trajectory[snap, tokens.index(query)]
+        elif query in vectors:
+            q = vectors.vector(query)
+        else:
+            raise ValueError(f"{query!r} is neither a pretrained word nor a trainable token")
+        idx, scores = nearest(vectors.matrix, q[None], k=k, metric=metric)
+        tidx, tscores = nearest(
+            result.trajectory[snap], q[None], k=min(k, len(tokens)), metric=metric
+        )
+        a, b = st.columns(2)
+        a.dataframe(
+            {"word": [vectors.words[i] for i in idx[0]], score_name: np.round(scores[0], 4)},
+            use_container_width=True,
+            hide_index=True,
+        )
+        b.dataframe(
+            {"token": [tokens[i] for i in tidx[0]], score_name: np.round(tscores[0], 4)},
+            use_container_width=True,
+            hide_index=True,
+        )
+
+st.subheader("Drift over training")
+with shown_errors("Computing the drift"):
+    key = (id(result), k)
+    drift = s.setdefault("drift", {}).get(key)
+    if drift is None:
+        with st.spinner("Neighbours of every token at every snapshot…"):
+            drift = neighbour_drift(result, vectors, k=k)
+        s.drift = {key: drift}  # one entry: a new k or run replaces it
+    from pe_core import plots
+
+    changes = drift.changes[drift.changes.token == token]
+    a, b = st.columns([2, 1])
+    a.plotly_chart(
+        plots.similarity_curves(drift.similarity, token), use_container_width=True, key="nb_curves"
+    )
+    entered = changes[changes.event == "entered"]
+    left_ = changes[changes.event == "left"]
+    b.metric("Entered / left the top-k", f"{len(entered)} / {len(left_)}")
+    b.dataframe(
+        changes[["snapshot", "epoch", "event", "word"]],
+        use_container_width=True,
+        hide_index=True,
+        height=300,
+    )
+    summary = drift.summary.copy()
+    for col in ("first_top", "last_top"):
+        summary[col] = summary[col].map(lambda ws: ", ".join(ws[:8]))
+    st.caption("All tokens: first and last neighbourhood, and the share of it kept (overlap).")
+    st.dataframe(summary, use_container_width=True, hide_index=True)

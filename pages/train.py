@@ -1,0 +1,100 @@
+"""Train page: settings, start / stop, live progress, curves and the live map."""
+
+import streamlit as st
+
+from ui import jobs, state
+from ui.errors import shown_errors
+
+s = st.session_state
+st.title("Train")
+st.caption(
+    "A small classifier learns the labels of the texts. Only the special-token rows of the "
+    "embedding train; every GloVe row stays frozen. Watch the tokens move through the fixed map."
+)
+
+run = s.run
+running = jobs.is_running(run)
+is_demo = s.vectors_desc == "Embedded demo" and s.dataset_desc == "Embedded demo"
+
+with st.expander("Model and training settings", expanded=False):
+    c = st.columns(4)
+    c[0].selectbox(
+        "Encoder", list(state.ENCODERS), key="opt_encoder", format_func=state.ENCODERS.get
+    )
+    c[1].number_input("Epochs", min_value=1, max_value=200, step=1, key="opt_epochs")
+    c[2].select_slider("Batch size", options=[8, 16, 32, 64, 128, 256], key="opt_batch_size")
+    c[3].number_input(
+        "Learning rate",
+        min_value=1e-5,
+        max_value=1.0,
+        step=1e-3,
+        format="%.4f",
+        key="opt_learning_rate",
+    )
+    c = st.columns(4)
+    c[0].selectbox("Optimizer", list(state.OPTIMIZERS), key="opt_optimizer")
+    c[1].number_input(
+        "Snapshot every N batches (0 = auto)",
+        min_value=0,
+        step=1,
+        key="opt_snapshot_every",
+        help="How often the trainable rows are recorded for the map.",
+    )
+    c[2].number_input(
+        "Seed",
+        min_value=0,
+        step=1,
+        key="opt_seed",
+        help="One seed controls the split, the initial rows and the batch order.",
+    )
+
+left, right, _ = st.columns([2, 1, 3])
+label = "Train on the demo" if is_demo else "Start training"
+start = left.button(
+    label, type="primary", disabled=running, use_container_width=True, icon=":material/play_arrow:"
+)
+stop = right.button("Stop", disabled=not running, use_container_width=True, icon=":material/stop:")
+
+if start:
+    with shown_errors("Starting the run", "Check the settings above and the Data page."):
+        with st.spinner("Preparing the model (TensorFlow loads on the first run)…"):
+            jobs.start_training()
+        st.rerun()
+if stop and run is not None:
+    run.stop()
+
+run = s.run
+running = jobs.is_running(run)
+
+
+@st.fragment(run_every=1.0 if running else None)
+def live() -> None:
+    """Polls the run: progress bar, curves, the map at the latest snapshot."""
+    with shown_errors("Drawing the run"):
+        view = jobs.live_view()
+        if view is None:
+            st.info(
+                f"Press **{label}** to start. Training takes about half a minute on the demo; "
+                "the map below fills in while it runs.",
+                icon=":material/info:",
+            )
+            return
+        st.progress(view.fraction, text=view.text)
+        if view.failed:
+            st.error(f"The run failed: {view.message}\n\nChange the settings and start again.")
+        elif view.finished:
+            st.success(view.text_done, icon=":material/check_circle:")
+        for notice in view.notices:
+            st.caption(notice)
+        col_map, col_curves = st.columns([3, 2])
+        if view.map_figure is not None:
+            col_map.plotly_chart(view.map_figure, use_container_width=True, key="live_map")
+        if view.curves_figure is not None:
+            col_curves.plotly_chart(view.curves_figure, use_container_width=True, key="live_curves")
+        if view.finished and s.get("_live_polling"):
+            s._live_polling = False
+            st.rerun(scope="app")  # stop polling; the sidebar shows the final state
+    s._live_polling = running
+
+
+live()

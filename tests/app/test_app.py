@@ -1,0 +1,179 @@
+"""The app through streamlit.testing.v1.AppTest: pages, bad uploads, a tiny run, its outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGES = [
+    "pages/data.py",
+    "pages/train.py",
+    "pages/explore.py",
+    "pages/neighbours.py",
+    "pages/compare.py",
+    "pages/export.py",
+]
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def _button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def test_first_page_loads_without_tensorflow():
+    # A fresh interpreter: other tests in this process may have imported TensorFlow already.
+    code = (
+        "import sys, json\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
+        "print(json.dumps({'exception': [e.value for e in at.exception],\n"
+        "  'tf': 'tensorflow' in sys.modules, 'keras': 'keras' in sys.modules,\n"
+        "  'buttons': [b.label for b in at.button]}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["exception"] == []
+    assert report["tf"] is False and report["keras"] is False
+    assert "Train on the demo" in report["buttons"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_defaults(page):
+    at = _app()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == []
+    assert at.title[0].value  # every page has a title
+    assert "Current setup" in at.sidebar.markdown[0].value
+
+
+def test_broken_vectors_upload_shows_an_error():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_vectors_source").set_value("Upload a file").run()
+    at.file_uploader(key="vectors_upload").set_value(
+        ("broken.txt", b"the 0.1 0.2 0.3\ncat 0.1 oops\n", "text/plain")
+    ).run()
+    _button(at, "Load the uploaded vectors").click().run()
+    assert not at.exception, at.exception
+    assert any("Loading the vectors failed" in e for e in _errors(at)), _errors(at)
+    assert at.session_state["vectors_desc"] == "Embedded demo"  # the old vectors stay
+
+
+def test_bad_csv_upload_shows_an_error():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
+    at.file_uploader(key="dataset_upload").set_value(
+        ("bad.csv", b"text,label\nonly one row,pos\n", "text/csv")
+    ).run()
+    _button(at, "Use this dataset").click().run()
+    assert not at.exception, at.exception
+    assert any("Loading the dataset failed" in e for e in _errors(at)), _errors(at)
+    assert at.session_state["dataset_desc"] == "Embedded demo"
+
+
+def test_path_outside_the_data_directory_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("PE_LAB_DATA_DIR", str(tmp_path))
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_vectors_source").set_value("File in the data directory").run()
+    at.text_input(key="vectors_path").set_value("../../etc/passwd").run()
+    _button(at, "Load from the data directory").click().run()
+    assert not at.exception
+    assert any("contains '..'" in e for e in _errors(at)), _errors(at)
+
+
+def test_custom_rule_and_literal_special_reach_the_vocabulary():
+    at = _app().switch_page("pages/data.py").run()
+    at.text_input(key="opt_literal_specials").set_value("<brand>").run()
+    assert not at.exception and _errors(at) == []
+    vocab = at.session_state["_vocab_cache"][1]
+    assert "<brand>" in vocab.trainable_tokens
+
+
+def _wait_until(at: AppTest, done, timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "the run did not finish in time"
+        time.sleep(1.0)
+        at.run()
+        assert not at.exception, at.exception
+
+
+def _train_tiny(at: AppTest) -> AppTest:
+    at.number_input(key="opt_epochs").set_value(1)
+    at.select_slider(key="opt_batch_size").set_value(64)
+    at.run()
+    _button(at, "Train on the demo").click().run()
+    assert not at.exception, at.exception
+    _wait_until(at, lambda a: a.session_state["run"].done)
+    return at
+
+
+@pytest.mark.slow
+def test_tiny_training_run_then_explore_neighbours_export():
+    at = _train_tiny(_app())
+    assert _errors(at) == []
+    assert any("Training done" in s.value for s in at.success), [s.value for s in at.success]
+    result = at.session_state["result"]
+    assert result.state == "done" and len(result.trajectory) >= 2
+    assert at.get("plotly_chart"), "the live map and curves are drawn"
+
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception and _errors(at) == []
+    assert at.get("plotly_chart")
+    assert len(at.dataframe) >= 1  # the per-token path table
+
+    at.switch_page("pages/neighbours.py").run()
+    assert not at.exception and _errors(at) == []
+    assert len(at.dataframe) >= 2 and at.get("plotly_chart")
+
+    at.switch_page("pages/export.py").run()
+    assert not at.exception and _errors(at) == []
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert len(labels) == 7, labels
+
+
+@pytest.mark.slow
+def test_a_failing_run_shows_failed_and_the_app_stays_usable():
+    at = _app().switch_page("pages/data.py").run()
+    rows = [f"text number {i} is fine,{'pos' if i % 2 else 'neg'}" for i in range(40)]
+    csv = "text,label\n" + "\n".join(rows) + "\nthe lonely one,rare\n"
+    at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
+    at.file_uploader(key="dataset_upload").set_value(("one.csv", csv.encode(), "text/csv")).run()
+    _button(at, "Use this dataset").click().run()
+    assert _errors(at) == [], _errors(at)
+    at.switch_page("pages/train.py").run()
+    at.number_input(key="opt_epochs").set_value(1).run()
+    _button(at, "Start training").click().run()
+    _wait_until(at, lambda a: a.session_state["run"].done, timeout=120)
+    assert at.session_state["run"].progress()["state"] == "failed"
+    assert any("The run failed" in e and "rare" in e for e in _errors(at)), _errors(at)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)

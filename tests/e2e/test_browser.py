@@ -1,0 +1,127 @@
+"""A real browser: start the app, train on the demo, see the map, no error on the page.
+
+Skips (with the reason) when Debian's Chromium or Playwright is missing, unless
+PE_LAB_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _need_browser():
+    reason = None
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found (apt-get install chromium)"
+    else:
+        try:
+            from playwright.sync_api import sync_playwright  # noqa: F401
+        except ImportError as err:
+            reason = f"playwright is not installed ({err})"
+    if reason is None:
+        return
+    if os.environ.get("PE_LAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PE_LAB_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout} s")
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    _need_browser()
+    port = _free_port()
+    env = dict(os.environ, PE_LAB_CACHE=str(tmp_path / "cache"), PE_LAB_DEFAULT_EPOCHS="3")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed below
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_train_on_the_demo_shows_the_map(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(app_url)
+            button = page.get_by_role("button", name="Train on the demo")
+            expect(button).to_be_visible(timeout=30_000)
+            button.click()
+            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Training done", exact=False).first).to_be_visible(
+                timeout=90_000
+            )
+            page.wait_for_timeout(1500)  # let the last frame of the map draw
+            errors = page.locator(
+                '[data-testid="stException"], [data-testid="stAlertContentError"]'
+            )
+            assert errors.count() == 0, errors.all_inner_texts()
+            page.screenshot(path=str(ARTIFACTS / "e2e_map.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "e2e_map.png").stat().st_size > 10_000

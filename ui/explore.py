@@ -1,0 +1,103 @@
+"""The Explore page's projections: fitted once per (method, parameters, reference size) per run.
+
+A projection is stored in ``st.session_state.projections`` (per user); the reference layouts
+themselves are cached by ``pe_core.projection`` (memory + disk, keyed by the data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
+
+
+@dataclass
+class Projection:
+    """A fitted map and the run's tokens placed on it."""
+
+    method: str
+    projector: Any
+    reference_idx: np.ndarray
+    frame: pd.DataFrame
+    notices: list[str] = field(default_factory=list)
+
+
+def projection_key(method: str, params: dict, n_ref: int) -> tuple:
+    result = st.session_state.get("result")
+    return (id(result), method, tuple(sorted(params.items())), int(n_ref))
+
+
+def reference_indices(result, vectors, n: int) -> np.ndarray:
+    """Rows of ``vectors`` drawn on the map: the tokens' neighbours, dataset words, frequent."""
+    from pe_core.projection import choose_reference
+
+    return choose_reference(
+        vectors,
+        dataset_words=result.vocabulary.frozen_words,
+        trainable_matrix=result.trajectory[-1],
+        n=min(int(n), len(vectors)),
+    )
+
+
+def export_reference(result, vectors) -> np.ndarray:
+    """The reference words of the projector bundle (up to 5,000)."""
+    return reference_indices(result, vectors, 5000)
+
+
+def compute(method: str, params: dict, n_ref: int, progress) -> Projection:
+    """Fit the reference layout and place every snapshot; stored in the session."""
+    from pe_core.projection import Projector, project_trajectory
+
+    s = st.session_state
+    result, vectors = s.result, s.run_vectors
+    idx = reference_indices(result, vectors, n_ref)
+    projector = Projector(
+        METHODS[method], random_state=int(result.seed), progress=progress, **params
+    )
+    projector.fit_vectors(vectors, idx)
+    frame = project_trajectory(result, projector, vectors, progress=progress)
+    proj = Projection(method, projector, idx, frame, list(projector.notices))
+    # Keep one projection per method so switching back is instant, and memory stays bounded.
+    s.projections = {
+        k: v for k, v in s.projections.items() if k[0] == id(result) and k[1] != method
+    }
+    s.projections[projection_key(method, params, n_ref)] = proj
+    return proj
+
+
+def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kinds=None):
+    """The animated map of ``proj`` (see pe_core.plots.trajectory_map)."""
+    from pe_core import plots
+
+    frame = proj.frame if kinds is None else proj.frame[proj.frame.kind.isin(kinds)]
+    return plots.trajectory_map(
+        proj.projector,
+        frame,
+        highlight=search.strip() or None,
+        colour_by=colour_by,
+        trails=trails,
+        title=f"{proj.method} map",
+    )
+
+
+def found(proj: Projection, search: str) -> bool:
+    search = search.strip()
+    words = proj.projector.words_ or []
+    return search in words or search in set(proj.frame.token)
+
+
+def default_token_index(tokens: list[str]) -> int:
+    return 1 if len(tokens) > 1 else 0
+
+
+def path_table(proj: Projection, token: str) -> pd.DataFrame:
+    """Where ``token`` was at each snapshot, with its true nearest word and cosine."""
+    cols = ["snapshot", "step", "epoch", "x", "y", "nearest", "similarity"]
+    return proj.frame.loc[proj.frame.token == token, cols].round(
+        {"epoch": 2, "x": 3, "y": 3, "similarity": 3}
+    )

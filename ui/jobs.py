@@ -1,0 +1,282 @@
+"""The session's training run: start it from the settings, watch it, hand over the result.
+
+Glue between ``st.session_state`` and ``pe_core.training.TrainingRun``. TensorFlow is imported
+here only inside ``start_training`` (the first page must load without it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import streamlit as st
+
+from ui import state
+from ui.runs import REGISTRY, session_alive
+
+#: Reference words on the live map (PCA of the most relevant frozen words).
+LIVE_REFERENCE = 1500
+
+
+def is_running(run) -> bool:
+    """True while ``run`` is queued or training."""
+    return run is not None and not run.done
+
+
+def session_id() -> str:
+    """The current Streamlit session id ("local" outside a server, e.g. in bare scripts)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
+
+
+def train_kwargs() -> dict[str, Any]:
+    """Keyword arguments of ``TrainingRun`` from the session's settings."""
+    s = st.session_state
+    every = int(s.opt_snapshot_every)
+    return {
+        "vocabulary": state.current_vocabulary(),
+        "label_names": list(s.dataset.label_names),
+        "encoder": s.opt_encoder,
+        "epochs": int(s.opt_epochs),
+        "batch_size": int(s.opt_batch_size),
+        "learning_rate": float(s.opt_learning_rate),
+        "optimizer": s.opt_optimizer,
+        "snapshot_every": every if every > 0 else None,
+        "seed": int(s.opt_seed),
+    }
+
+
+def live_projector(vectors, vocab):
+    """A PCA map fitted on the frozen words the dataset uses (the live map's fixed reference)."""
+    from pe_core.projection import Projector, choose_reference
+
+    n = min(LIVE_REFERENCE, len(vectors))
+    idx = choose_reference(vectors, dataset_words=vocab.frozen_words, n=n)
+    return Projector("pca").fit_vectors(vectors, idx)
+
+
+def start_training() -> None:
+    """Create, register and start a ``TrainingRun`` for this session from its settings."""
+    from pe_core.training import TrainingRun
+
+    s = st.session_state
+    kwargs = train_kwargs()
+    projector = live_projector(s.vectors, kwargs["vocabulary"])
+    run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
+    old = s.get("run")
+    if old is not None and not old.done:
+        old.stop()
+    s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
+    s.result, s.projections, s.drift = None, {}, {}
+    owner, session_state = session_id(), _raw_state()
+    REGISTRY.register(owner, run, release=lambda: _release(run, session_state), label="training")
+    REGISTRY.start_watchdog(session_alive)
+    run.start()
+
+
+def _raw_state():
+    # The thread-safe session state object, usable from the watchdog thread after the
+    # session's script has ended (st.session_state only works inside a script run).
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_state if ctx is not None else None
+
+
+def _release(run, session_state) -> None:
+    """Free a stopped run of a vanished session: model, trajectory and the session's refs."""
+    run.release()
+    if session_state is None:
+        return
+    for key in ("run", "result", "live_projector", "projections", "drift"):
+        try:
+            del session_state[key]
+        except KeyError:
+            pass
+
+
+@dataclass
+class LiveView:
+    """What the Train page draws for the current run."""
+
+    state: str
+    fraction: float
+    text: str
+    finished: bool = False
+    failed: bool = False
+    message: str = ""
+    text_done: str = ""
+    notices: list[str] = field(default_factory=list)
+    map_figure: Any = None
+    curves_figure: Any = None
+
+
+def _eta(seconds) -> str:
+    if seconds is None:
+        return "estimating…"
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def _status_text(p: dict) -> str:
+    st_ = p["state"]
+    if st_ == "queued":
+        pos = p.get("queue_position")
+        return f"Queued: position {pos} — other sessions are training" if pos else "Queued"
+    if st_ in ("created",):
+        return "Starting…"
+    epoch = f"epoch {max(p['epoch'], 1)}/{p['epochs']}"
+    steps = f"step {p['step']}/{p['total_steps']}" if p["total_steps"] else "preparing the data"
+    if st_ == "running":
+        return f"Training · {epoch} · {steps} · ETA {_eta(p['eta_seconds'])}"
+    return f"{st_.capitalize()} · {epoch} · {steps} · {p['elapsed']:.0f} s"
+
+
+def live_view() -> LiveView | None:
+    """Progress, map and curves of the session's run; None when nothing was started."""
+    from pe_core import plots
+    from pe_core.projection import project_trajectory
+
+    s = st.session_state
+    run = s.get("run")
+    if run is None:
+        return None
+    p = run.progress()
+    view = LiveView(
+        state=p["state"],
+        fraction=float(min(max(p["fraction"], 0.0), 1.0)),
+        text=_status_text(p),
+        notices=p["notices"],
+    )
+    view.finished = p["state"] in ("done", "stopped", "failed")
+    view.failed = p["state"] == "failed"
+    view.message = p.get("error") or ""
+    if view.finished and not view.failed and run.result is not None:
+        s.result = run.result
+        view.fraction = 1.0 if p["state"] == "done" else view.fraction
+        val = run.result.history.get("val_accuracy") or [float("nan")]
+        view.text_done = (
+            f"Training {p['state']} in {run.result.seconds:.0f} s · validation accuracy "
+            f"{val[-1]:.1%} · explore the map on the Explore page."
+        )
+    snaps = run.snapshots()
+    if len(snaps["trajectory"]):
+        frame = project_trajectory(SimpleNamespace(**snaps), s.live_projector)
+        view.map_figure = plots.live_map(s.live_projector, frame)
+    if p["history"]:
+        view.curves_figure = plots.training_curves(p["history"])
+    return view
+
+
+def run_status_text() -> str:
+    """One line for the sidebar."""
+    run = st.session_state.get("run")
+    if run is None:
+        return "not started"
+    p = run.progress()
+    if p["state"] == "running":
+        return f"training {p['fraction']:.0%}"
+    if p["state"] == "queued":
+        return f"queued (position {p.get('queue_position') or '?'})"
+    return p["state"]
+
+
+class CompareJob:
+    """``compare_variants`` (three trainings) in a background thread, watched like a run."""
+
+    def __init__(self, vectors, texts, labels, **train_kwargs) -> None:
+        import threading
+
+        self._args = (vectors, texts, labels)
+        self._kwargs = train_kwargs
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._progress: dict[str, Any] = {"overall_fraction": 0.0, "variant": None}
+        self.result = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._main, name="pe-lab-compare", daemon=True)
+
+    def start(self) -> CompareJob:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive() and (self.result is not None or self.error is not None)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def progress(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._progress)
+
+    def _on_progress(self, progress: dict[str, Any]) -> None:
+        with self._lock:
+            self._progress = dict(progress)
+
+    def _main(self) -> None:
+        from pe_core.experiments import compare_variants
+
+        try:
+            self.result = compare_variants(
+                *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
+            )
+        except Exception as err:  # noqa: BLE001 - shown on the page, the app stays usable
+            self.error = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+        finally:
+            self._args = None
+
+
+def start_comparison() -> None:
+    """Start ``compare_variants`` for this session's data and settings in the background."""
+    s = st.session_state
+    old = s.get("compare_job")
+    if old is not None and not old.done:
+        old.stop()
+    kwargs = train_kwargs()
+    job = CompareJob(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
+    s.compare_job, s.comparison = job, None
+    session_state = _raw_state()
+
+    def release() -> None:
+        if session_state is not None:
+            for key in ("compare_job", "comparison"):
+                try:
+                    del session_state[key]
+                except KeyError:
+                    pass
+
+    REGISTRY.register(session_id(), job, release=release, label="comparison")
+    REGISTRY.start_watchdog(session_alive)
+    job.start()
+
+
+_TABLE_LABELS = {
+    "variant": "Variant",
+    "state": "State",
+    "trainable_params": "Trainable params",
+    "frozen_params": "Frozen params",
+    "embedding_trainable_params": "…of which embedding",
+    "best_val_accuracy": "Best val accuracy",
+    "best_val_accuracy_epoch": "at epoch",
+    "best_val_macro_f1": "Best val macro-F1",
+    "final_train_minus_val_gap": "Train − val gap",
+    "seconds_per_epoch": "s / epoch",
+    "trainable_row_shift": "Trainable row shift",
+    "frozen_row_shift": "Frozen row shift",
+}
+
+
+def comparison_table(comparison):
+    """The comparison table with readable column names, in a useful order."""
+    table = comparison.table
+    columns = [c for c in _TABLE_LABELS if c in table.columns]
+    return table[columns].rename(columns=_TABLE_LABELS).round(3)
