@@ -162,7 +162,8 @@ class NeighbourDrift:
         changes: one row per word entering or leaving a token's top-k: token, kind, word,
             event ("entered" | "left"), snapshot, step, epoch.
         similarity: cosine over time: token, word, snapshot, step, epoch, similarity, rank
-            (NaN when outside the top-k), chosen (True for the ``words`` asked for). Covers
+            (NaN when outside the top-k), chosen (True for the ``words`` asked for);
+            similarity is NaN where the token is the zero vector. Covers
             every word that was ever in the token's top-k plus the chosen words.
         summary: one row per token: kind, first/last top-k, entered, left, overlap (share
             of the first non-zero top-k still present at the end).
@@ -281,6 +282,7 @@ def _similarity_frame(token, path, vectors, ever, chosen, top_idx) -> pd.DataFra
         return pd.DataFrame(columns=cols)
     sims = normalise_rows(path) @ normalise_rows(vectors.matrix[rows]).T  # (S, W)
     s_count = path.shape[0]
+    sims[np.linalg.norm(path, axis=1) == 0] = np.nan  # a zero vector has no cosine
     rank = np.full((s_count, len(rows)), np.nan)
     col = {row: j for j, row in enumerate(rows)}
     nonzero = np.linalg.norm(path, axis=1) > 0

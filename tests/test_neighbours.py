@@ -138,7 +138,7 @@ def test_neighbour_drift_similarity_to_chosen_words():
     ]
     assert south.chosen.all()
     assert south.step.tolist() == [0, 10, 20]
-    want = [0.0, -0.05 / np.hypot(1, 0.05), -1 / np.hypot(0.05, 1)]
+    want = [np.nan, -0.05 / np.hypot(1, 0.05), -1 / np.hypot(0.05, 1)]
     np.testing.assert_allclose(south.similarity, want, atol=1e-6)
     assert south["rank"].isna().all()
     east = drift.similarity[(drift.similarity.token == "<url>") & (drift.similarity.word == "east")]

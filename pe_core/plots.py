@@ -1,0 +1,481 @@
+"""Plotly figures for PE Lab: pure functions of data, no state, no UI.
+
+Token-kind colours are defined once here (``KIND_COLORS``) and used by every figure, so a
+special token is the same colour on the map, in the paths and in the drift charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+KIND_COLORS: dict[str, str] = {
+    "reference": "#c3c7ce",
+    "unk": "#e45756",
+    "special": "#4c78a8",
+    "oov": "#f58518",
+    "promoted": "#54a24b",
+}
+TOKEN_KINDS = ("unk", "special", "oov", "promoted")
+MAP_COLUMNS = ("token", "kind", "snapshot", "step", "epoch", "x", "y", "nearest", "similarity")
+# Above this many reference points the reference is drawn with WebGL (scattergl).
+WEBGL_THRESHOLD = 1000
+_DIGITS = 4  # coordinates are rounded in the figure JSON only (keeps downloads small)
+
+
+def _check_map_frame(df: pd.DataFrame) -> None:
+    missing = [c for c in MAP_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"token table lacks column(s) {missing}; expected {list(MAP_COLUMNS)}")
+    unknown = sorted(set(df["kind"]) - set(TOKEN_KINDS))
+    if unknown:
+        raise ValueError(f"unknown token kind(s) {unknown}; allowed: {', '.join(TOKEN_KINDS)}")
+
+
+def _check_reference(ref_xy, ref_words) -> np.ndarray:
+    xy = np.zeros((0, 2)) if ref_xy is None else np.asarray(ref_xy, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise ValueError(f"ref_xy must be (n, 2); got shape {xy.shape}")
+    if ref_words is not None and len(ref_words) != len(xy):
+        raise ValueError(f"ref_words has {len(ref_words)} entries but ref_xy has {len(xy)} rows")
+    return xy
+
+
+def fixed_ranges(ref_xy, df: pd.DataFrame | None = None, margin: float = 0.05):
+    """Axis ranges covering the reference and every token position of every frame."""
+    parts = [np.asarray(ref_xy, dtype=float).reshape(-1, 2)]
+    if df is not None and len(df):
+        parts.append(df[["x", "y"]].to_numpy(dtype=float))
+    pts = np.concatenate(parts)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):
+        return [-1.0, 1.0], [-1.0, 1.0]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = np.maximum((hi - lo) * margin, 1e-6)
+    return [float(lo[0] - pad[0]), float(hi[0] + pad[0])], [
+        float(lo[1] - pad[1]),
+        float(hi[1] + pad[1]),
+    ]
+
+
+def _r(values) -> list:
+    return np.round(np.asarray(values, dtype=float), _DIGITS).tolist()
+
+
+def _reference_trace(ref_xy, ref_words, ref_colors, webgl: bool):
+    scatter = go.Scattergl if webgl else go.Scatter
+    color = KIND_COLORS["reference"] if ref_colors is None else list(ref_colors)
+    if ref_colors is not None and len(color) != len(ref_xy):
+        raise ValueError(f"ref_colors has {len(color)} entries but ref_xy has {len(ref_xy)} rows")
+    return scatter(
+        x=_r(ref_xy[:, 0]),
+        y=_r(ref_xy[:, 1]),
+        mode="markers",
+        name="reference words",
+        marker={"size": 4, "color": color, "opacity": 0.55},
+        text=list(ref_words) if ref_words is not None else None,
+        hovertemplate="%{text}<extra>reference</extra>" if ref_words is not None else None,
+        hoverinfo=None if ref_words is not None else "skip",
+        legendgroup="reference",
+    )
+
+
+def _highlight_trace(ref_xy, ref_words, highlight: set[str]):
+    rows = [i for i, w in enumerate(ref_words or []) if w in highlight]
+    return go.Scatter(
+        x=_r(ref_xy[rows, 0]),
+        y=_r(ref_xy[rows, 1]),
+        mode="markers+text",
+        name="highlighted words",
+        text=[ref_words[i] for i in rows],
+        textposition="top center",
+        marker={"size": 9, "color": "#333333", "symbol": "diamond"},
+        hovertemplate="%{text}<extra>reference</extra>",
+    )
+
+
+def _hover_data(rows: pd.DataFrame) -> list[list]:
+    sims = ["—" if not np.isfinite(s) else f"{s:.3f}" for s in rows["similarity"]]
+    nearest = [n if n else "(zero vector: no direction)" for n in rows["nearest"]]
+    return [
+        [t, k, int(st), float(ep), n, s]
+        for t, k, st, ep, n, s in zip(
+            rows["token"], rows["kind"], rows["step"], rows["epoch"], nearest, sims, strict=True
+        )
+    ]
+
+
+_TOKEN_HOVER = (
+    "<b>%{customdata[0]}</b> (%{customdata[1]})<br>step %{customdata[2]}, "
+    "epoch %{customdata[3]:.2f}<br>nearest word: %{customdata[4]} (cosine %{customdata[5]})"
+    "<extra></extra>"
+)
+
+
+def _token_trace(rows: pd.DataFrame, kind: str, highlight: set[str], labels: bool):
+    big = [t in highlight for t in rows["token"]]
+    return go.Scatter(
+        x=_r(rows["x"]),
+        y=_r(rows["y"]),
+        mode="markers+text" if labels else "markers",
+        name=kind,
+        legendgroup=kind,
+        text=[f"<b>{t}</b>" if b else t for t, b in zip(rows["token"], big, strict=True)],
+        textposition="top center",
+        textfont={"color": KIND_COLORS[kind]},
+        marker={
+            "size": [18 if b else 12 for b in big],
+            "color": KIND_COLORS[kind],
+            "line": {"width": [2.5 if b else 1 for b in big], "color": "#222222"},
+        },
+        customdata=_hover_data(rows),
+        hovertemplate=_TOKEN_HOVER,
+    )
+
+
+def _trail_xy(paths: pd.DataFrame, upto: int, trail_length: int | None):
+    """All tokens' paths up to snapshot ``upto`` as one polyline with None separators."""
+    xs: list = []
+    ys: list = []
+    for _, path in paths[paths["snapshot"] <= upto].groupby("token", sort=False):
+        if trail_length is not None:
+            path = path.tail(trail_length + 1)
+        xs += _r(path["x"]) + [None]
+        ys += _r(path["y"]) + [None]
+    return xs, ys
+
+
+def _trail_trace(xs, ys, kind: str):
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line={"color": KIND_COLORS[kind], "width": 1.5},
+        opacity=0.6,
+        legendgroup=kind,
+        showlegend=False,
+        hoverinfo="skip",
+        name=f"{kind} trail",
+    )
+
+
+def _kinds_in(df: pd.DataFrame) -> list[str]:
+    present = set(df["kind"])
+    return [k for k in TOKEN_KINDS if k in present]
+
+
+def _frame_traces(df, snapshot, kinds, highlight, labels, trails, trail_length):
+    traces = []
+    for kind in kinds:
+        mine = df[df["kind"] == kind]
+        if trails:
+            traces.append(_trail_trace(*_trail_xy(mine, snapshot, trail_length), kind))
+        traces.append(_token_trace(mine[mine["snapshot"] == snapshot], kind, highlight, labels))
+    return traces
+
+
+def animated_map(
+    df_tokens: pd.DataFrame,
+    ref_xy,
+    ref_words: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    trails: bool = True,
+    trail_length: int | None = None,
+    highlight: Iterable[str] | None = None,
+    ref_colors: Sequence[str] | None = None,
+    labels: bool = True,
+    frame_duration: int = 300,
+    margin: float = 0.05,
+    height: int = 640,
+) -> go.Figure:
+    """The animated map: fixed reference words, trainable tokens moving over the snapshots.
+
+    Args:
+        df_tokens: the table of ``project_trajectory`` (token, kind, snapshot, step, epoch,
+            x, y, nearest, similarity).
+        ref_xy: (n, 2) reference coordinates (``Projector.embedding_``); drawn once, never
+            part of a frame, so they cannot move.
+        ref_words: the n reference words (hover text).
+        trails: draw each token's path up to the current frame (the last ``trail_length``
+            steps when given); one line trace per kind, tokens separated by gaps.
+        highlight: words or tokens to emphasise (reference words get labels, tokens a bigger
+            outlined marker).
+        ref_colors: optional colour per reference point (e.g. word groups).
+
+    The figure has one frame per snapshot, a slider and play / pause buttons, and axis
+    ranges fixed over all frames.
+    """
+    _check_map_frame(df_tokens)
+    ref_xy = _check_reference(ref_xy, ref_words)
+    df = df_tokens.sort_values(["snapshot", "token"], kind="stable")
+    snapshots = sorted(df["snapshot"].unique().tolist())
+    highlight = set(highlight or ())
+    kinds = _kinds_in(df)
+    webgl = len(ref_xy) > WEBGL_THRESHOLD
+    static = [_reference_trace(ref_xy, ref_words, ref_colors, webgl)]
+    if highlight & set(ref_words or ()):
+        static.append(_highlight_trace(ref_xy, ref_words, highlight))
+    first = snapshots[0] if snapshots else 0
+    args = (kinds, highlight, labels, trails, trail_length)
+    fig = go.Figure(data=static + _frame_traces(df, first, *args))
+    moving = list(range(len(static), len(fig.data)))
+    meta = df.drop_duplicates("snapshot").set_index("snapshot")
+    frames = []
+    for s in snapshots:
+        label = f"step {int(meta.loc[s, 'step'])} · epoch {float(meta.loc[s, 'epoch']):.2f}"
+        traces = _frame_traces(df, s, *args)
+        frames.append(go.Frame(data=traces, traces=moving, name=str(s), layout={"title": label}))
+    fig.frames = frames
+    xr, yr = fixed_ranges(ref_xy, df, margin)
+    fig.update_layout(
+        title=title,
+        height=height,
+        xaxis={"range": xr, "autorange": False, "zeroline": False, "showgrid": False},
+        yaxis={"range": yr, "autorange": False, "zeroline": False, "showgrid": False},
+        legend={"title": {"text": "token kind"}, "itemsizing": "constant"},
+        plot_bgcolor="white",
+        updatemenus=[_play_pause(frame_duration)],
+        sliders=[_slider(snapshots, meta, frame_duration)],
+        margin={"l": 20, "r": 20, "t": 60, "b": 20},
+    )
+    return fig
+
+
+def _play_pause(duration: int) -> dict:
+    # redraw=True: WebGL reference traces are only repainted on full redraws.
+    play = {"frame": {"duration": duration, "redraw": True}, "fromcurrent": True}
+    play["transition"] = {"duration": 0}
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    pause["transition"] = {"duration": 0}
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "x": 0.0,
+        "y": -0.02,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showactive": False,
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "⏸ Pause", "method": "animate", "args": [[None], pause]},
+        ],
+    }
+
+
+def _slider(snapshots, meta: pd.DataFrame, duration: int) -> dict:
+    go_to = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}
+    go_to["transition"] = {"duration": 0}
+    return {
+        "active": 0,
+        "x": 0.15,
+        "len": 0.85,
+        "y": -0.02,
+        "yanchor": "top",
+        "currentvalue": {"prefix": "step "},
+        "steps": [
+            {"label": str(int(meta.loc[s, "step"])), "method": "animate", "args": [[str(s)], go_to]}
+            for s in snapshots
+        ],
+    }
+
+
+def paths_figure(
+    df_tokens: pd.DataFrame,
+    ref_xy=None,
+    ref_words: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    highlight: Iterable[str] | None = None,
+    margin: float = 0.05,
+    height: int = 640,
+) -> go.Figure:
+    """Static summary of the run: each token's path, an open start marker, an arrow to the end."""
+    _check_map_frame(df_tokens)
+    ref_xy = _check_reference(ref_xy, ref_words)
+    df = df_tokens.sort_values(["snapshot", "token"], kind="stable")
+    highlight = set(highlight or ())
+    last = df["snapshot"].max() if len(df) else 0
+    fig = go.Figure()
+    if len(ref_xy):
+        fig.add_trace(_reference_trace(ref_xy, ref_words, None, len(ref_xy) > WEBGL_THRESHOLD))
+    annotations = []
+    for kind in _kinds_in(df):
+        mine = df[df["kind"] == kind]
+        fig.add_trace(_trail_trace(*_trail_xy(mine, last, None), kind))
+        starts = mine.groupby("token", sort=False).head(1)
+        ends = mine.groupby("token", sort=False).tail(1)
+        fig.add_trace(
+            go.Scatter(
+                x=_r(starts["x"]),
+                y=_r(starts["y"]),
+                mode="markers",
+                marker={
+                    "size": 9,
+                    "color": "white",
+                    "line": {"color": KIND_COLORS[kind], "width": 2},
+                },
+                legendgroup=kind,
+                showlegend=False,
+                name=f"{kind} start",
+                customdata=_hover_data(starts),
+                hovertemplate=_TOKEN_HOVER,
+            )
+        )
+        fig.add_trace(_token_trace(ends, kind, highlight, labels=True))
+        for (_, a), (_, b) in zip(starts.iterrows(), ends.iterrows(), strict=True):
+            annotations.append(_arrow(a, b, KIND_COLORS[kind]))
+    xr, yr = fixed_ranges(ref_xy, df, margin)
+    fig.update_layout(
+        title=title,
+        height=height,
+        annotations=annotations,
+        xaxis={"range": xr, "zeroline": False, "showgrid": False},
+        yaxis={"range": yr, "zeroline": False, "showgrid": False},
+        legend={"title": {"text": "token kind"}},
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def _arrow(start: pd.Series, end: pd.Series, color: str) -> dict:
+    return {
+        "x": round(float(end["x"]), _DIGITS),
+        "y": round(float(end["y"]), _DIGITS),
+        "ax": round(float(start["x"]), _DIGITS),
+        "ay": round(float(start["y"]), _DIGITS),
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 3,
+        "arrowwidth": 1.5,
+        "arrowcolor": color,
+        "text": "",
+    }
+
+
+_CURVES = {
+    "loss": ("Loss", "train", "solid"),
+    "val_loss": ("Loss", "validation", "dash"),
+    "accuracy": ("Accuracy / F1", "train accuracy", "solid"),
+    "val_accuracy": ("Accuracy / F1", "validation accuracy", "dash"),
+    "val_macro_f1": ("Accuracy / F1", "validation macro-F1", "dot"),
+}
+
+
+def curves_figure(history: Mapping[str, Sequence[float]], *, title: str | None = None) -> go.Figure:
+    """Loss (left) and accuracy / macro-F1 (right) per epoch, train solid, validation dashed.
+
+    Keys absent from ``history`` or with no values yet are simply not drawn.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy / F1"))
+    palette = {"solid": "#4c78a8", "dash": "#f58518", "dot": "#54a24b"}
+    for key, (panel, name, dash) in _CURVES.items():
+        values = list(history.get(key) or [])
+        if not values:
+            continue
+        col = 1 if panel == "Loss" else 2
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, len(values) + 1)),
+                y=[float(v) for v in values],
+                mode="lines+markers",
+                name=name,
+                line={"dash": dash, "color": palette[dash]},
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_yaxes(range=[0, 1], row=1, col=2)
+    fig.update_layout(title=title, height=360, margin={"l": 40, "r": 20, "t": 60, "b": 40})
+    return fig
+
+
+def drift_heatmap(drift, token: str, *, max_words: int = 30) -> go.Figure:
+    """Cosine similarity of one token to the words ever in its top-k, per snapshot.
+
+    Rows: words ordered by their rank at the last snapshot, then by how early they were
+    neighbours; chosen words are included and marked with ★. Cell text: rank in the top-k.
+    """
+    sim = drift.similarity[drift.similarity["token"] == token]
+    if sim.empty:
+        known = sorted(set(drift.similarity["token"]))
+        raise ValueError(f"token {token!r} is not in the drift table; tokens: {known}")
+    snaps = sorted(sim["snapshot"].unique())
+    z = sim.pivot(index="word", columns="snapshot", values="similarity")
+    rank = sim.pivot(index="word", columns="snapshot", values="rank")
+    final = rank[snaps[-1]].fillna(np.inf)
+    first_seen = rank.notna().to_numpy().argmax(axis=1) + np.where(rank.notna().any(axis=1), 0, 1e6)
+    order = pd.DataFrame({"final": final, "first": first_seen}, index=rank.index)
+    words = order.sort_values(["final", "first"], kind="stable").index[:max_words].tolist()
+    chosen = set(sim.loc[sim["chosen"], "word"])
+    steps = sim.drop_duplicates("snapshot").set_index("snapshot")["step"]
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.round(z.loc[words, snaps].to_numpy(dtype=float), 3),
+            x=[str(int(steps[s])) for s in snaps],
+            y=[f"★ {w}" if w in chosen else w for w in words],
+            text=[
+                ["" if np.isnan(r) else str(int(r)) for r in row]
+                for row in rank.loc[words, snaps].to_numpy()
+            ],
+            texttemplate="%{text}",
+            colorscale="RdBu",
+            reversescale=True,
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            colorbar={"title": {"text": "cosine"}},
+            hovertemplate="%{y} at step %{x}: cosine %{z}<extra></extra>",
+        )
+    )
+    kind = sim.merge(drift.summary[["token", "kind"]], on="token")["kind"].iloc[0]
+    fig.update_layout(
+        title={
+            "text": f"Neighbours of {token} over training",
+            "font": {"color": KIND_COLORS.get(kind)},
+        },
+        xaxis={"title": {"text": "step"}, "type": "category"},
+        yaxis={"autorange": "reversed"},
+        height=max(300, 22 * len(words) + 120),
+    )
+    return fig
+
+
+def similarity_figure(drift, words: Sequence[str] | None = None) -> go.Figure:
+    """Cosine similarity over training steps of every token to the chosen words.
+
+    One line per (token, word); the colour is the token's kind, the dash pattern the word.
+    """
+    sim = drift.similarity
+    wanted = sim[sim["chosen"]] if words is None else sim[sim["word"].isin(list(words))]
+    kinds = dict(zip(drift.summary["token"], drift.summary["kind"], strict=True))
+    dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+    word_list = list(dict.fromkeys(wanted["word"]))
+    fig = go.Figure()
+    for (token, word), rows in wanted.groupby(["token", "word"], sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"].tolist(),
+                y=np.round(rows["similarity"].to_numpy(dtype=float), 4).tolist(),
+                mode="lines",
+                name=f"{token} · {word}",
+                line={
+                    "color": KIND_COLORS[kinds[token]],
+                    "dash": dashes[word_list.index(word) % 6],
+                },
+            )
+        )
+    fig.update_layout(
+        xaxis={"title": {"text": "step"}},
+        yaxis={"title": {"text": "cosine similarity"}, "range": [-1, 1]},
+        height=380,
+    )
+    return fig

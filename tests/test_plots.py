@@ -1,0 +1,209 @@
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from pe_core.neighbours import neighbour_drift
+from pe_core.plots import (
+    KIND_COLORS,
+    animated_map,
+    curves_figure,
+    drift_heatmap,
+    fixed_ranges,
+    paths_figure,
+    similarity_figure,
+)
+from pe_core.vectors import Vectors
+
+
+def token_table(snapshots=4, tokens=(("<url>", "special"), ("<unk>", "unk"), ("lol", "oov"))):
+    rows = []
+    for s in range(snapshots):
+        for i, (token, kind) in enumerate(tokens):
+            rows.append(
+                {
+                    "token": token,
+                    "kind": kind,
+                    "snapshot": s,
+                    "step": 10 * s,
+                    "epoch": s / 2,
+                    "x": float(i + s),
+                    "y": float(-i - 2 * s),
+                    "nearest": "" if s == 0 else "word",
+                    "similarity": np.nan if s == 0 else 0.5,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+REF_XY = np.array([[0.0, 0.0], [1.0, 1.0], [-1.0, 2.0]])
+REF_WORDS = ["the", "cat", "dog"]
+
+
+def test_animated_map_has_one_frame_per_snapshot_and_fixed_ranges():
+    df = token_table(snapshots=5)
+    fig = animated_map(df, REF_XY, REF_WORDS)
+    assert len(fig.frames) == 5
+    assert [f.name for f in fig.frames] == ["0", "1", "2", "3", "4"]
+    assert len(fig.layout.sliders[0].steps) == 5
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "10", "20", "30", "40"]
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "⏸ Pause"]
+    # Ranges: x spans -1 .. 2 + 4 = 6, y spans -2 - 8 = -10 .. 2, with 5 % margin, fixed.
+    assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
+    np.testing.assert_allclose(fig.layout.xaxis.range, [-1.35, 6.35])
+    np.testing.assert_allclose(fig.layout.yaxis.range, [-10.6, 2.6])
+    for frame in fig.frames:
+        assert frame.layout.xaxis.range is None  # frames never touch the axes
+
+
+def test_reference_is_static_and_tokens_move():
+    df = token_table(snapshots=3)
+    fig = animated_map(df, REF_XY, REF_WORDS)
+    ref = fig.data[0]
+    assert ref.name == "reference words" and list(ref.text) == REF_WORDS
+    assert ref.marker.color == KIND_COLORS["reference"]
+    for frame in fig.frames:
+        assert 0 not in frame.traces  # the reference trace is never part of a frame
+        assert len(frame.data) == len(frame.traces)
+    # Trace layout per kind: trail then tokens; kinds in the fixed order unk, special, oov.
+    names = [t.name for t in fig.data[1:]]
+    assert names == ["unk trail", "unk", "special trail", "special", "oov trail", "oov"]
+    last = {t.name: t for t in fig.frames[-1].data}
+    assert list(last["special"].x) == [2.0] and list(last["special"].y) == [-4.0]
+    assert list(last["special trail"].x) == [0.0, 1.0, 2.0, None]
+    assert last["oov"].marker.color == KIND_COLORS["oov"]
+
+
+def test_hover_shows_nearest_word_and_similarity():
+    fig = animated_map(token_table(snapshots=2), REF_XY, REF_WORDS)
+    first = {t.name: t for t in fig.frames[0].data}["special"]
+    second = {t.name: t for t in fig.frames[1].data}["special"]
+    assert list(first.customdata[0]) == [
+        "<url>",
+        "special",
+        0,
+        0.0,
+        "(zero vector: no direction)",
+        "—",
+    ]
+    assert list(second.customdata[0]) == ["<url>", "special", 10, 0.5, "word", "0.500"]
+    assert "nearest word" in second.hovertemplate
+
+
+def test_trail_length_and_no_trails():
+    df = token_table(snapshots=5, tokens=(("<url>", "special"),))
+    fig = animated_map(df, REF_XY, REF_WORDS, trail_length=2)
+    trail = {t.name: t for t in fig.frames[-1].data}["special trail"]
+    assert list(trail.x) == [2.0, 3.0, 4.0, None]
+    fig = animated_map(df, REF_XY, REF_WORDS, trails=False)
+    assert [t.name for t in fig.data] == ["reference words", "special"]
+
+
+def test_highlight_and_webgl_for_big_references():
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(1500, 2))
+    words = [f"w{i}" for i in range(1500)]
+    fig = animated_map(token_table(2), big, words, highlight=["w3", "<unk>"])
+    assert isinstance(fig.data[0], go.Scattergl)
+    assert fig.data[1].name == "highlighted words" and list(fig.data[1].text) == ["w3"]
+    unk = {t.name: t for t in fig.frames[0].data}["unk"]
+    assert list(unk.marker.size) == [18] and list(unk.text) == ["<b><unk></b>"]
+
+
+def test_figure_json_stays_small():
+    # 30 snapshots x 20 tokens over 2,000 reference words.
+    tokens = tuple((f"<t{i}>", "special") for i in range(20))
+    df = token_table(snapshots=30, tokens=tokens)
+    ref = np.random.default_rng(1).normal(size=(2000, 2))
+    fig = animated_map(df, ref, [f"w{i}" for i in range(2000)])
+    assert len(fig.frames) == 30
+    assert len(fig.to_json()) < 2_000_000
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.drop(columns=["nearest"]), r"lacks column\(s\) \['nearest'\]"),
+        (lambda d: d.assign(kind="weird"), r"unknown token kind\(s\) \['weird'\]; allowed: unk"),
+    ],
+)
+def test_animated_map_errors(change, message):
+    with pytest.raises(ValueError, match=message):
+        animated_map(change(token_table()), REF_XY, REF_WORDS)
+
+
+def test_reference_errors():
+    with pytest.raises(ValueError, match="ref_words has 2 entries but ref_xy has 3 rows"):
+        animated_map(token_table(), REF_XY, ["a", "b"])
+    with pytest.raises(ValueError, match=r"ref_xy must be \(n, 2\)"):
+        animated_map(token_table(), np.zeros((3, 3)), REF_WORDS)
+    with pytest.raises(ValueError, match="ref_colors has 1 entries but ref_xy has 3 rows"):
+        animated_map(token_table(), REF_XY, REF_WORDS, ref_colors=["red"])
+
+
+def test_fixed_ranges_ignore_nan_and_handle_a_single_point():
+    xr, yr = fixed_ranges(np.array([[1.0, 1.0], [np.nan, 0.0]]))
+    assert xr[0] < 1.0 < xr[1] and yr[0] < 1.0 < yr[1]
+
+
+def test_paths_figure_arrows_from_start_to_end():
+    df = token_table(snapshots=3)
+    fig = paths_figure(df, REF_XY, REF_WORDS)
+    assert len(fig.layout.annotations) == 3
+    url = [a for a in fig.layout.annotations if a.arrowcolor == KIND_COLORS["special"]][0]
+    assert (url.ax, url.ay, url.x, url.y) == (0.0, 0.0, 2.0, -4.0)
+    assert not fig.frames
+
+
+def test_curves_figure_draws_available_keys():
+    history = {
+        "loss": [1.0, 0.5],
+        "val_loss": [1.1, 0.7],
+        "accuracy": [0.5, 0.8],
+        "val_macro_f1": [],
+    }
+    fig = curves_figure(history)
+    assert [t.name for t in fig.data] == ["train", "validation", "train accuracy"]
+    assert list(fig.data[1].y) == [1.1, 0.7] and list(fig.data[0].x) == [1, 2]
+    assert len(curves_figure({}).data) == 0
+
+
+def _drift():
+    vectors = Vectors(
+        ["east", "north", "west", "south"],
+        np.array([[1, 0], [0, 1], [-1, 0], [0, -1]], dtype=np.float32),
+    )
+    traj = np.array([[[0, 0]], [[1, 0.1]], [[0.1, 1]]], dtype=np.float32)
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(
+        tokens=["<url>"],
+        token_kinds=["special"],
+        trajectory=traj,
+        steps=np.array([0, 5, 9]),
+        epochs=np.array([0.0, 0.5, 1.0]),
+    )
+    return neighbour_drift(result, vectors, k=2, words=["west"])
+
+
+def test_drift_heatmap_words_by_final_rank():
+    fig = drift_heatmap(_drift(), "<url>")
+    heat = fig.data[0]
+    assert list(heat.x) == ["0", "5", "9"]
+    assert list(heat.y) == ["north", "east", "★ west"]
+    assert [list(r) for r in heat.text] == [["", "2", "1"], ["", "1", "2"], ["", "", ""]]
+    assert np.isnan(heat.z[0][0])  # zero vector at snapshot 0
+    with pytest.raises(
+        ValueError, match=r"token '<x>' is not in the drift table; tokens: \['<url>'\]"
+    ):
+        drift_heatmap(_drift(), "<x>")
+
+
+def test_similarity_figure_one_line_per_token_and_word():
+    fig = similarity_figure(_drift())
+    assert [t.name for t in fig.data] == ["<url> · west"]
+    assert fig.data[0].line.color == KIND_COLORS["special"]
+    assert list(fig.data[0].x) == [0, 5, 9]
+    json.loads(fig.to_json())
