@@ -15,6 +15,7 @@ machine, TensorFlow version or thread count may change the last bits of the floa
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -756,6 +757,29 @@ def scheduler_status() -> dict[str, int]:
     """``{"limit", "running", "queued"}`` right now, for monitoring."""
     _SCHEDULER.limit()
     return _SCHEDULER.status()
+
+
+@contextlib.contextmanager
+def run_slot(stop_event: threading.Event | None = None):
+    """Hold one of the process-wide training slots for a job that is not a ``TrainingRun``.
+
+    Waits in the same FIFO line as the runs (e.g. around ``compare_variants`` in a background
+    thread) and yields True once the slot is held, or False if ``stop_event`` was set while
+    waiting (then nothing should be trained). The slot is released on exit.
+
+        >>> with run_slot(stop) as ok:  # doctest: +SKIP
+        ...     if ok:
+        ...         compare_variants(..., stop_event=stop)
+    """
+    stop_event = stop_event or threading.Event()
+    with _TICKET_LOCK:
+        ticket = next(_TICKETS)
+    acquired = _SCHEDULER.acquire(ticket, stop_event)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            _SCHEDULER.release(ticket)
 
 
 def _error_message(err: BaseException) -> str:

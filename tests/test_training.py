@@ -346,3 +346,17 @@ def test_demo_subset_learns_the_specials_and_beats_the_majority_class():
     moved = np.linalg.norm(result.trajectory[-1] - result.trajectory[0], axis=1)
     kinds = np.array(result.token_kinds)
     assert (moved[kinds == "special"] > 0).any()
+
+
+def test_run_slot_shares_the_line_with_training_runs():
+    stop = threading.Event()
+    with T.run_slot() as ok:
+        assert ok and T.scheduler_status()["running"] == 1
+        run = T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY).start()
+        while run.progress()["queue_position"] != 1:
+            run.join(0.01)
+    assert run.join(60) and run.progress()["state"] == "done"
+    stop.set()
+    with T.run_slot(stop) as ok:
+        assert not ok  # stopped while waiting: nothing held
+    assert T.scheduler_status() == {"limit": 1, "running": 0, "queued": 0}
