@@ -175,7 +175,10 @@ class Projector:
         method: ``"pca"``, ``"tsne"`` or ``"umap"``.
         random_state: seed for every random choice of the layout (t-SNE init, UMAP).
         progress: optional ``progress(fraction, message)`` called during the long fit.
-        cache: reuse reference layouts from memory and from disk (``PE_LAB_CACHE``).
+        cache: reuse t-SNE / UMAP reference layouts from memory and from disk
+            (``PE_LAB_CACHE``/layouts, else ``~/.cache/pe_lab/layouts``), keyed on the data,
+            the layout parameters and the seed. PCA is exact and takes milliseconds, so it
+            is always recomputed.
         **params: method parameters; see ``DEFAULT_PARAMS[method]`` for the allowed names
             and defaults. t-SNE: ``perplexity`` (<= (n - 1) / 3; larger values are clamped
             with a notice in ``.notices`` when ``clamp=True``, else ``ValueError``),
