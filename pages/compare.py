@@ -19,13 +19,13 @@ start = left.button(
     "Run the comparison",
     type="primary",
     disabled=running,
-    use_container_width=True,
+    width="stretch",
     icon=":material/play_arrow:",
 )
 stop = right.button(
     "Stop",
     disabled=not running,
-    use_container_width=True,
+    width="stretch",
     icon=":material/stop:",
     key="compare_stop",
 )
@@ -75,9 +75,11 @@ if comparison is not None:
 
     with shown_errors("Showing the comparison"):
         st.success(comparison.summary() + ".", icon=":material/insights:")
-        st.dataframe(jobs.comparison_table(comparison), use_container_width=True, hide_index=True)
-        st.plotly_chart(
-            plots.comparison_curves(comparison.curves),
-            use_container_width=True,
-            key="compare_curves",
-        )
+        st.dataframe(jobs.comparison_table(comparison), width="stretch", hide_index=True)
+        columns = st.columns(len(comparison.results) or 1)
+        for col, (variant, res) in zip(columns, comparison.results.items(), strict=False):
+            col.plotly_chart(
+                plots.curves_figure(res.history, title=variant),
+                width="stretch",
+                key=f"compare_curves_{variant}",
+            )

@@ -53,6 +53,7 @@ with tab_vec:
     source = st.radio(
         "Source",
         ["Embedded demo", "Upload a file", "File in the data directory", "Download GloVe"],
+        persist_state="session",
         key="opt_vectors_source",
         horizontal=True,
     )
@@ -60,6 +61,7 @@ with tab_vec:
         "Max words (0 = all)",
         min_value=0,
         step=10_000,
+        persist_state="session",
         key="opt_max_words",
         help="GloVe files are sorted by frequency: the first words are the most common.",
     )
@@ -109,8 +111,10 @@ with tab_vec:
                 st.rerun()
     else:
         c1, c2 = st.columns(2)
-        name = c1.selectbox("Release", ["6B"], key="glove_name")
-        dim = c2.selectbox("Dimensions", [50, 100, 200, 300], key="glove_dim")
+        name = c1.selectbox("Release", ["6B"], persist_state="session", key="glove_name")
+        dim = c2.selectbox(
+            "Dimensions", [50, 100, 200, 300], persist_state="session", key="glove_dim"
+        )
         st.caption("Downloads from the Stanford NLP site into the cache (PE_LAB_CACHE) once.")
         if st.button("Download and load", type="primary"):
             with shown_errors(
@@ -145,11 +149,15 @@ with tab_data:
     c1.dataframe(
         {"text": ds.texts[:200], "label": [ds.label_names[i] for i in ds.labels[:200]]},
         height=260,
-        use_container_width=True,
+        width="stretch",
     )
     c2.bar_chart(ds.label_counts(), height=260, horizontal=True)
     source = st.radio(
-        "Source", ["Embedded demo", "Upload CSV / TSV"], key="opt_dataset_source", horizontal=True
+        "Source",
+        ["Embedded demo", "Upload CSV / TSV"],
+        persist_state="session",
+        key="opt_dataset_source",
+        horizontal=True,
     )
     if source == "Embedded demo":
         if st.button("Use the demo dataset"):
@@ -200,22 +208,23 @@ with tab_tok:
         s.rules_df,
         key=f"rules_editor_{s.rules_version}",
         num_rows="dynamic",
-        use_container_width=True,
+        width="stretch",
         on_change=_commit_rules,
         hide_index=True,
     )
     c1, c2 = st.columns([3, 1])
     c1.text_input(
         "Literal special tokens",
+        persist_state="session",
         key="opt_literal_specials",
         placeholder="e.g. [SEP] <title>",
         help="Kept as one token wherever they occur.",
     )
-    if c2.button("Reset to defaults", use_container_width=True):
+    if c2.button("Reset to defaults", width="stretch"):
         s.rules_df = state.default_rules_frame()
         s.rules_version += 1
         st.rerun()
-    st.text_input("Try a text", key="opt_preview_text")
+    st.text_input("Try a text", persist_state="session", key="opt_preview_text")
     with shown_errors("Tokenizing the preview", "Check the rule patterns (regular expressions)."):
         from pe_core.plots import KIND_COLORS
 
@@ -239,6 +248,7 @@ with tab_train:
         "OOV words: minimum count (0 = none)",
         min_value=0,
         step=1,
+        persist_state="session",
         key="opt_min_oov_count",
         help="Words missing from the vectors that occur at least this often in the "
         "dataset get their own trainable row; rarer ones become <unk>.",
@@ -246,10 +256,12 @@ with tab_train:
     c2.selectbox(
         "Initialisation of the trainable rows",
         ["zeros", "mean", "random"],
+        persist_state="session",
         key="opt_init",
     )
     st.text_input(
         "Promoted words (comma separated)",
+        persist_state="session",
         key="opt_promote",
         help="Pretrained words that should be trained too (they start at their GloVe vector).",
         placeholder="good, bad",

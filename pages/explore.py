@@ -18,17 +18,28 @@ if result is None:
     st.stop()
 
 c = st.columns([1.2, 1, 1, 1])
-method = c[0].radio("Method", list(explore.METHODS), key="opt_method", horizontal=True)
+method = c[0].radio(
+    "Method", list(explore.METHODS), persist_state="session", key="opt_method", horizontal=True
+)
 params = {}
 if method == "t-SNE":
-    params["perplexity"] = c[1].slider("Perplexity", 5, 100, 30, key="tsne_perplexity")
-    params["n_iter"] = c[2].slider("Iterations", 250, 1500, 500, step=50, key="tsne_iter")
+    params["perplexity"] = c[1].slider(
+        "Perplexity", 5, 100, 30, persist_state="session", key="tsne_perplexity"
+    )
+    params["n_iter"] = c[2].slider(
+        "Iterations", 250, 1500, 500, step=50, persist_state="session", key="tsne_iter"
+    )
 elif method == "UMAP":
-    params["n_neighbors"] = c[1].slider("Neighbours", 5, 100, 15, key="umap_nn")
-    params["min_dist"] = c[2].slider("Min distance", 0.0, 0.99, 0.1, key="umap_md")
+    params["n_neighbors"] = c[1].slider(
+        "Neighbours", 5, 100, 15, persist_state="session", key="umap_nn"
+    )
+    params["min_dist"] = c[2].slider(
+        "Min distance", 0.0, 0.99, 0.1, persist_state="session", key="umap_md"
+    )
 else:
     params["sphereize"] = c[1].toggle(
         "Sphereize",
+        persist_state="session",
         key="pca_sphere",
         help="Centre, then scale every word to unit length "
         "(as the TensorFlow Embedding Projector does).",
@@ -39,6 +50,7 @@ n_ref = c[3].slider(
     5000,
     2000,
     step=100,
+    persist_state="session",
     key="explore_n_ref",
     help="Pretrained words drawn on the map: the tokens' neighbours first, then "
     "the dataset's words, then the most frequent ones.",
@@ -70,17 +82,24 @@ for notice in proj.notices:
     st.caption(notice)
 c = st.columns([1.3, 1.3, 1, 1])
 search = c[0].text_input(
-    "Search a word or token", key="explore_search", placeholder="e.g. happy or <smile>"
+    "Search a word or token",
+    persist_state="session",
+    key="explore_search",
+    placeholder="e.g. happy or <smile>",
 )
 tokens = list(result.tokens)
 colour_by = c[1].selectbox(
-    "Colour words by a token's neighbourhood", ["(none)", *tokens], key="explore_colour_by"
+    "Colour words by a token's neighbourhood",
+    ["(none)", *tokens],
+    persist_state="session",
+    key="explore_colour_by",
 )
-trails = c[2].toggle("Trails", key="opt_trails")
+trails = c[2].toggle("Trails", persist_state="session", key="opt_trails")
 kinds = c[3].multiselect(
     "Kinds",
     sorted(set(result.token_kinds)),
     default=sorted(set(result.token_kinds)),
+    persist_state="session",
     key="explore_kinds",
 )
 
@@ -92,13 +111,17 @@ with shown_errors("Drawing the map"):
         trails=trails,
         kinds=kinds,
     )
-    st.plotly_chart(fig, use_container_width=True, key="explore_map")
+    st.plotly_chart(fig, width="stretch", key="explore_map")
     s.explore_figure = fig
     if search and not explore.found(proj, search):
         st.warning(f"{search!r} is neither a reference word on this map nor a trainable token.")
 
 st.subheader("Path of one token")
 token = st.selectbox(
-    "Token", tokens, key="explore_token", index=explore.default_token_index(tokens)
+    "Token",
+    tokens,
+    persist_state="session",
+    key="explore_token",
+    index=explore.default_token_index(tokens),
 )
-st.dataframe(explore.path_table(proj, token), use_container_width=True, hide_index=True)
+st.dataframe(explore.path_table(proj, token), width="stretch", hide_index=True)

@@ -1,5 +1,7 @@
 """Neighbours page: which pretrained words each trainable token is near, and how that changed."""
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -7,6 +9,13 @@ from pe_core.neighbours import nearest, neighbour_drift
 from ui.errors import shown_errors
 
 s = st.session_state
+
+
+def _track_options(vectors) -> list[str]:
+    # The most frequent words first (GloVe order); a long list stays usable with type-ahead.
+    return list(vectors.words[:20_000])
+
+
 st.title("Neighbours")
 st.caption(
     "Exact nearest pretrained words of a trainable token at any snapshot, and which words "
@@ -23,9 +32,13 @@ last = len(result.trajectory) - 1
 
 c = st.columns([1.4, 1, 1, 2])
 first_special = next((i for i, k in enumerate(result.token_kinds) if k == "special"), 0)
-token = c[0].selectbox("Token", tokens, index=first_special, key="nb_token")
-k = c[1].slider("k", 1, 50, key="opt_nb_k")
-metric = c[2].radio("Metric", ["cosine", "euclidean"], key="opt_nb_metric", horizontal=True)
+token = c[0].selectbox(
+    "Token", tokens, index=first_special, persist_state="session", key="nb_token"
+)
+k = c[1].slider("k", 1, 50, persist_state="session", key="opt_nb_k")
+metric = c[2].radio(
+    "Metric", ["cosine", "euclidean"], persist_state="session", key="opt_nb_metric", horizontal=True
+)
 snap = c[3].slider(
     "Snapshot",
     0,
@@ -54,13 +67,18 @@ with left, shown_errors("Finding the neighbours"):
                 "word": [vectors.words[i] for i in idx[0]],
                 score_name: np.round(scores[0], 4),
             },
-            use_container_width=True,
+            width="stretch",
             hide_index=True,
         )
 
 with right, shown_errors("Querying"):
     st.subheader("Query any word or token")
-    query = st.text_input("Word or token", key="nb_query", placeholder="e.g. happy or <smile>")
+    query = st.text_input(
+        "Word or token",
+        persist_state="session",
+        key="nb_query",
+        placeholder="e.g. happy or <smile>",
+    )
     if query:
         if query in tokens:
             q = result.trajectory[snap, tokens.index(query)]
@@ -75,41 +93,49 @@ with right, shown_errors("Querying"):
         a, b = st.columns(2)
         a.dataframe(
             {"word": [vectors.words[i] for i in idx[0]], score_name: np.round(scores[0], 4)},
-            use_container_width=True,
+            width="stretch",
             hide_index=True,
         )
         b.dataframe(
             {"token": [tokens[i] for i in tidx[0]], score_name: np.round(tscores[0], 4)},
-            use_container_width=True,
+            width="stretch",
             hide_index=True,
         )
 
 st.subheader("Drift over training")
+track = st.multiselect(
+    "Track words (cosine to the token over training)",
+    _track_options(vectors),
+    persist_state="session",
+    key="nb_track",
+    placeholder="e.g. happy, sad",
+)
 with shown_errors("Computing the drift"):
-    key = (id(result), k)
+    key = (id(result), k, tuple(track))
     drift = s.setdefault("drift", {}).get(key)
     if drift is None:
         with st.spinner("Neighbours of every token at every snapshot…"):
-            drift = neighbour_drift(result, vectors, k=k)
-        s.drift = {key: drift}  # one entry: a new k or run replaces it
+            drift = neighbour_drift(result, vectors, k=k, words=track)
+        s.drift = {key: drift}  # one entry: a new k, word list or run replaces it
     from pe_core import plots
 
     changes = drift.changes[drift.changes.token == token]
     a, b = st.columns([2, 1])
-    a.plotly_chart(
-        plots.similarity_curves(drift.similarity, token), use_container_width=True, key="nb_curves"
-    )
+    a.plotly_chart(plots.drift_heatmap(drift, token), width="stretch", key="nb_heatmap")
     entered = changes[changes.event == "entered"]
     left_ = changes[changes.event == "left"]
     b.metric("Entered / left the top-k", f"{len(entered)} / {len(left_)}")
     b.dataframe(
         changes[["snapshot", "epoch", "event", "word"]],
-        use_container_width=True,
+        width="stretch",
         hide_index=True,
-        height=300,
+        height=380,
     )
+    if track:
+        mine = replace(drift, similarity=drift.similarity[drift.similarity.token == token])
+        st.plotly_chart(plots.similarity_figure(mine, track), width="stretch", key="nb_similarity")
     summary = drift.summary.copy()
     for col in ("first_top", "last_top"):
         summary[col] = summary[col].map(lambda ws: ", ".join(ws[:8]))
     st.caption("All tokens: first and last neighbourhood, and the share of it kept (overlap).")
-    st.dataframe(summary, use_container_width=True, hide_index=True)
+    st.dataframe(summary, width="stretch", hide_index=True)

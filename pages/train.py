@@ -19,24 +19,39 @@ is_demo = s.vectors_desc == "Embedded demo" and s.dataset_desc == "Embedded demo
 with st.expander("Model and training settings", expanded=False):
     c = st.columns(4)
     c[0].selectbox(
-        "Encoder", list(state.ENCODERS), key="opt_encoder", format_func=state.ENCODERS.get
+        "Encoder",
+        list(state.ENCODERS),
+        persist_state="session",
+        key="opt_encoder",
+        format_func=state.ENCODERS.get,
     )
-    c[1].number_input("Epochs", min_value=1, max_value=200, step=1, key="opt_epochs")
-    c[2].select_slider("Batch size", options=[8, 16, 32, 64, 128, 256], key="opt_batch_size")
+    c[1].number_input(
+        "Epochs", min_value=1, max_value=200, step=1, persist_state="session", key="opt_epochs"
+    )
+    c[2].select_slider(
+        "Batch size",
+        options=[8, 16, 32, 64, 128, 256],
+        persist_state="session",
+        key="opt_batch_size",
+    )
     c[3].number_input(
         "Learning rate",
         min_value=1e-5,
         max_value=1.0,
         step=1e-3,
         format="%.4f",
+        persist_state="session",
         key="opt_learning_rate",
     )
     c = st.columns(4)
-    c[0].selectbox("Optimizer", list(state.OPTIMIZERS), key="opt_optimizer")
+    c[0].selectbox(
+        "Optimizer", list(state.OPTIMIZERS), persist_state="session", key="opt_optimizer"
+    )
     c[1].number_input(
         "Snapshot every N batches (0 = auto)",
         min_value=0,
         step=1,
+        persist_state="session",
         key="opt_snapshot_every",
         help="How often the trainable rows are recorded for the map.",
     )
@@ -44,6 +59,7 @@ with st.expander("Model and training settings", expanded=False):
         "Seed",
         min_value=0,
         step=1,
+        persist_state="session",
         key="opt_seed",
         help="One seed controls the split, the initial rows and the batch order.",
     )
@@ -51,9 +67,9 @@ with st.expander("Model and training settings", expanded=False):
 left, right, _ = st.columns([2, 1, 3])
 label = "Train on the demo" if is_demo else "Start training"
 start = left.button(
-    label, type="primary", disabled=running, use_container_width=True, icon=":material/play_arrow:"
+    label, type="primary", disabled=running, width="stretch", icon=":material/play_arrow:"
 )
-stop = right.button("Stop", disabled=not running, use_container_width=True, icon=":material/stop:")
+stop = right.button("Stop", disabled=not running, width="stretch", icon=":material/stop:")
 
 if start:
     with shown_errors("Starting the run", "Check the settings above and the Data page."):
@@ -88,9 +104,9 @@ def live() -> None:
             st.caption(notice)
         col_map, col_curves = st.columns([3, 2])
         if view.map_figure is not None:
-            col_map.plotly_chart(view.map_figure, use_container_width=True, key="live_map")
+            col_map.plotly_chart(view.map_figure, width="stretch", key="live_map")
         if view.curves_figure is not None:
-            col_curves.plotly_chart(view.curves_figure, use_container_width=True, key="live_curves")
+            col_curves.plotly_chart(view.curves_figure, width="stretch", key="live_curves")
         if view.finished and s.get("_live_polling"):
             s._live_polling = False
             st.rerun(scope="app")  # stop polling; the sidebar shows the final state

@@ -71,18 +71,36 @@ def compute(method: str, params: dict, n_ref: int, progress) -> Projection:
 
 
 def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kinds=None):
-    """The animated map of ``proj`` (see pe_core.plots.trajectory_map)."""
+    """The animated map of ``proj``: reference fixed, tokens moving, optional highlights."""
     from pe_core import plots
 
-    frame = proj.frame if kinds is None else proj.frame[proj.frame.kind.isin(kinds)]
-    return plots.trajectory_map(
-        proj.projector,
+    frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
+    colors = None if colour_by is None else neighbourhood_colors(proj, colour_by)
+    return plots.animated_map(
         frame,
-        highlight=search.strip() or None,
-        colour_by=colour_by,
-        trails=trails,
+        proj.projector.embedding_,
+        proj.projector.words_,
         title=f"{proj.method} map",
+        trails=trails,
+        highlight=[search.strip()] if search and search.strip() else None,
+        ref_colors=colors,
     )
+
+
+def neighbourhood_colors(proj: Projection, token: str, k: int = 25) -> list[str]:
+    """Reference colours: the ``k`` words nearest to ``token`` (last snapshot) in its colour."""
+    from pe_core.neighbours import nearest
+    from pe_core.plots import KIND_COLORS
+
+    result = st.session_state.result
+    t = list(result.tokens).index(token)
+    row = result.trajectory[-1, t]
+    colors = [KIND_COLORS["reference"]] * len(proj.reference_idx)
+    if np.any(row):
+        idx, _ = nearest(proj.projector.reference_, row[None], k=min(k, len(colors)))
+        for i in idx[0]:
+            colors[int(i)] = KIND_COLORS[result.token_kinds[t]]
+    return colors
 
 
 def found(proj: Projection, search: str) -> bool:

@@ -137,13 +137,13 @@ def _status_text(p: dict) -> str:
 
 def live_view() -> LiveView | None:
     """Progress, map and curves of the session's run; None when nothing was started."""
-    from pe_core import plots
-    from pe_core.projection import project_trajectory
-
     s = st.session_state
     run = s.get("run")
     if run is None:
         return None
+    from pe_core import plots
+    from pe_core.projection import project_trajectory
+
     p = run.progress()
     view = LiveView(
         state=p["state"],
@@ -165,9 +165,16 @@ def live_view() -> LiveView | None:
     snaps = run.snapshots()
     if len(snaps["trajectory"]):
         frame = project_trajectory(SimpleNamespace(**snaps), s.live_projector)
-        view.map_figure = plots.live_map(s.live_projector, frame)
+        proj = s.live_projector
+        view.map_figure = plots.paths_figure(
+            frame,
+            proj.embedding_,
+            proj.words_,
+            title=f"PCA map · snapshot {len(frame.snapshot.unique()) - 1}",
+            height=560,
+        )
     if p["history"]:
-        view.curves_figure = plots.training_curves(p["history"])
+        view.curves_figure = plots.curves_figure(p["history"], title="Per epoch")
     return view
 
 

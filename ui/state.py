@@ -1,8 +1,8 @@
 """Per-session state: defaults on first visit, and the objects derived from the settings.
 
-Everything user-specific lives in ``st.session_state``. Widget values that must survive page
-switches use keys starting with ``opt_``; ``init_session`` re-assigns them on every run, which
-is what keeps Streamlit from dropping the value of a widget that is not on the current page.
+Everything user-specific lives in ``st.session_state``. Settings widgets use keys starting with
+``opt_`` and ``persist_state="session"``, so their values survive page switches and every page
+can read them; ``init_session`` only fills in the defaults at the first visit.
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ def init_session() -> None:
     """Fill defaults at the first visit and keep ``opt_`` widget values across page switches."""
     state = st.session_state
     for key, value in DEFAULTS.items():
-        # Re-assigning marks the value as set by the app, so it outlives its widget.
-        state[key] = state[key] if key in state else value
+        state.setdefault(key, value)
     if "vectors" not in state:
         state.vectors = assets.demo_vectors()
         state.vectors_desc = "Embedded demo"

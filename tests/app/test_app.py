@@ -27,6 +27,7 @@ def _app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception, at.exception
+    assert "Current setup" in at.sidebar.markdown[0].value
     return at
 
 
@@ -71,7 +72,6 @@ def test_every_page_runs_on_defaults(page):
     assert not at.exception, at.exception
     assert _errors(at) == []
     assert at.title[0].value  # every page has a title
-    assert "Current setup" in at.sidebar.markdown[0].value
 
 
 def test_broken_vectors_upload_shows_an_error():
