@@ -446,15 +446,23 @@ def _line_limit(layout: _Layout, max_words: int | None) -> int | None:
     return max_words + (1 if layout.header else 0)
 
 
-def _read_pandas(stream, layout: _Layout):
-    """pandas' C parser on the rows; returns (frame, [1-based lines it skipped]) or None."""
+class _NotUtf8(Exception):
+    pass
+
+
+def _read_pandas(stream, layout: _Layout, encoding: str):
+    """pandas' C parser on the rows; returns (frame, [1-based lines it skipped]) or None.
+
+    Measured choices: UTF-8 first (pandas' native path); a file that is not UTF-8 is re-read as
+    latin-1, which maps every byte to one char so the words' bytes survive exactly (decoded
+    afterwards with counted replacement) at a fraction of the cost of ``encoding_errors``;
+    numeric dtypes are inferred (float64) because per-column float32 dtypes
+    are slower; the words become the index (faster than an object column); ``names`` pins the
+    field count so extra fields are reported, not absorbed.
+    """
     import pandas as pd
 
-    d = layout.dim
-    ncols = d + 1 + (1 if layout.trailing_space else 0)
-    dtype = {0: object, **{i: np.float32 for i in range(1, d + 1)}}
-    if layout.trailing_space:
-        dtype[d + 1] = object
+    ncols = layout.dim + 1 + (1 if layout.trailing_space else 0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -463,51 +471,81 @@ def _read_pandas(stream, layout: _Layout):
                 sep=" ",
                 header=None,
                 names=list(range(ncols)),
-                dtype=dtype,
+                index_col=0,
                 quoting=csv.QUOTE_NONE,
                 na_filter=False,
                 engine="c",
                 on_bad_lines="warn",
-                encoding="utf-8",
-                encoding_errors="surrogateescape",
+                encoding=encoding,
             )
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
         except (pd.errors.ParserError, ValueError):
             return None
     bad = [int(m) for w in caught for m in re.findall(r"Skipping line (\d+)", str(w.message))]
     return frame, bad
 
 
-def _parse_fast(src: _Source, layout: _Layout, on_bad_line: str, max_words, progress):
-    """pandas fast path; returns None whenever it cannot vouch for every line."""
-    with src.open(progress, _line_limit(layout, max_words)) as (_, counter):
-        counter.skip(layout.skip_bytes)
-        got = _read_pandas(counter, layout)
-        if got is None:
-            return None
-        while counter.read(_CHUNK):
-            pass  # drain so the line count covers the whole (limited) text
-    frame, bad = got
+def _frame_rows(frame, layout: _Layout):
+    """(words, float32 matrix) from the frame, or None if any column is off."""
+    import pandas as pd
+
     d = layout.dim
-    if layout.trailing_space and (frame[d + 1] != "").any():
+    if not all(frame[j].dtype.kind in "fiu" for j in range(1, d + 1)):
+        return None  # a field that is not a number: the robust parser names the line
+    if layout.trailing_space:
+        extra = frame[d + 1]
+        if extra.dtype.kind in "fiu" or not (extra == "").all():
+            return None
+    if not pd.api.types.is_string_dtype(frame.index.dtype):
+        return None  # every word looked like a number: re-read them as text, line by line
+    # The words are the index, so every column is numeric. Measured: to_numpy(float32) then one
+    # transposing copy is several times cheaper than converting pandas' float64 interleave.
+    values = frame.iloc[:, :d] if layout.trailing_space else frame
+    matrix = np.ascontiguousarray(values.to_numpy(np.float32))
+    if not np.isfinite(matrix.sum(dtype=np.float64)):  # NaN/inf propagate; no 20M-bool temp
         return None
-    matrix = frame.iloc[:, 1 : d + 1].to_numpy(np.float32)
-    if not np.isfinite(matrix).all():
-        return None
-    words = frame[0].tolist()
+    words = frame.index.tolist()
     if "" in words:
         return None  # a line starting with a space: the robust parser decides what it is
+    return words, matrix
+
+
+def _parse_fast(src: _Source, layout: _Layout, on_bad_line: str, max_words, progress):
+    """pandas fast path; returns None whenever it cannot vouch for every line."""
+    for encoding in ("utf-8", "latin-1"):
+        with src.open(progress, _line_limit(layout, max_words)) as (_, counter):
+            counter.skip(layout.skip_bytes)
+            try:
+                got = _read_pandas(counter, layout, encoding)
+            except _NotUtf8:
+                continue
+            if got is None:
+                return None
+            while counter.read(_CHUNK):
+                pass  # drain so the line count covers the whole (limited) text
+        break
+    frame, bad = got
+    rows = _frame_rows(frame, layout)
+    if rows is None:
+        return None
+    words, matrix = rows
     lines = counter.newlines - (1 if layout.header else 0)
     lines += 1 if counter.last_byte not in (b"\n", b"") else 0
     blank = lines - len(words) - len(bad)
     if blank < 0 or (blank and bad):
         return None  # cannot place recovered rows exactly: let the robust parser do it
     skipped = Counter({"blank_line": blank} if blank else {})
+    if encoding == "latin-1":
+        words = "\n".join(words).encode("latin-1")  # the original bytes of every word
     if bad:
-        words, matrix = _recover(src, layout, bad, words, matrix, on_bad_line, skipped)
+        if encoding == "latin-1":
+            words = words.split(b"\n")
+        return _recover(src, layout, bad, words, matrix, on_bad_line, skipped, lines)
     return _Rows(words, matrix, skipped, lines)
 
 
-def _recover(src, layout, bad, words, matrix, on_bad_line, skipped):
+def _recover(src, layout, bad, words, matrix, on_bad_line, skipped, lines) -> _Rows:
     """Parse the lines pandas skipped (too many fields: words with spaces) and put them back."""
     offset = 1 if layout.header else 0
     wanted = set(bad)
@@ -518,7 +556,11 @@ def _recover(src, layout, bad, words, matrix, on_bad_line, skipped):
             if lineno in wanted:
                 row = _parse_line(raw, layout.dim, lineno + offset, src.label, on_bad_line, skipped)
                 if row is not None:
-                    got[lineno] = (row[0].decode("utf-8", "surrogateescape"), row[1])
+                    got[lineno] = (
+                        row
+                        if not words or isinstance(words[0], bytes)
+                        else (_decode_words([row[0]], skipped)[0], row[1])
+                    )
                 if lineno >= max(wanted):
                     break
     order = sorted(bad)
@@ -529,36 +571,29 @@ def _recover(src, layout, bad, words, matrix, on_bad_line, skipped):
         matrix = np.insert(matrix, at, np.vstack([got[ln][1] for ln in keep]), axis=0)
         for pos, ln in sorted(zip(at, keep, strict=True), reverse=True):
             words.insert(pos, got[ln][0])
-    return words, matrix
+    return _Rows(words, matrix, skipped, lines)
 
 
-_SURROGATES = re.compile("[\udc80-\udcff]")
-
-
-def _decode_words(words: list, skipped: Counter) -> list[str]:
-    """Words as str; bytes that are not UTF-8 become U+FFFD and are counted."""
-    bad = 0
-    if words and isinstance(words[0], bytes):
+def _decode_words(words: list[bytes] | bytes, skipped: Counter) -> list[str]:
+    """Words as str from their bytes (a list, or one blob joined by newlines; str lists pass
+    through); bytes that are not UTF-8 become U+FFFD and are counted."""
+    if not words:
+        return []
+    if isinstance(words, list) and isinstance(words[0], str):
+        return words  # decoded as UTF-8 by pandas already
+    blob = words if isinstance(words, bytes) else b"\n".join(words)
+    try:
+        return blob.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        pass
+    out, bad = [], 0
+    for w in blob.split(b"\n"):
         try:
-            return b"\n".join(words).decode("utf-8").split("\n")
+            out.append(w.decode("utf-8"))
         except UnicodeDecodeError:
-            out = []
-            for w in words:
-                try:
-                    out.append(w.decode("utf-8"))
-                except UnicodeDecodeError:
-                    out.append(w.decode("utf-8", "replace"))
-                    bad += 1
-            skipped["non_utf8_word"] += bad
-            return out
-    out = list(words)
-    joined = "\n".join(out)
-    if _SURROGATES.search(joined):
-        for i, w in enumerate(out):
-            if _SURROGATES.search(w):
-                out[i] = w.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                bad += 1
-        skipped["non_utf8_word"] += bad
+            out.append(w.decode("utf-8", "replace"))
+            bad += 1
+    skipped["non_utf8_word"] += bad
     return out
 
 

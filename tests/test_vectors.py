@@ -409,3 +409,12 @@ def test_two_processes_writing_the_same_entry(tmp_path):
     v = load_vectors(path)
     assert v.from_cache and len(v) == 3000
     assert not list((default_cache_dir() / "vectors").glob("*.tmp"))
+
+
+@pytest.mark.parametrize("other", [b"", b"\x93q 7 8 9\n"])
+def test_non_utf8_word_with_spaces(tmp_path, other):
+    data = glove_text().encode() + other + b"caf\xe9 x 1 2 3\n"
+    v = load_vectors(write(tmp_path / "g.txt", data), cache=False)
+    assert v.words[3:] == (["\ufffdq"] if other else []) + ["caf\ufffd x"]
+    assert v.skipped == {"word_with_spaces": 1, "non_utf8_word": 1 + bool(other)}
+    np.testing.assert_array_equal(v.matrix[-1], [1, 2, 3])
