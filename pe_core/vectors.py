@@ -611,15 +611,32 @@ def _dedupe(words: list[str], matrix: np.ndarray, skipped: Counter):
     return [words[i] for i in keep], matrix[keep]
 
 
+def _monotone(progress: Progress | None) -> Progress | None:
+    """A second pass (latin-1 retry, robust fallback) must not move the user's bar backwards."""
+    if progress is None:
+        return None
+    best = [-1.0]
+
+    def report(fraction: float) -> None:
+        if fraction > best[0]:
+            best[0] = fraction
+            progress(fraction)
+
+    return report
+
+
 def _parse(src: _Source, fmt: str, on_bad_line: str, max_words, dim, progress) -> Vectors:
     """Read and parse one vectors file (no cache)."""
     with src.open() as (stream, _):
         head = stream.read(_HEAD_BYTES)
         complete = not stream.read(1)
     layout = _sniff(head, complete, fmt, src.label, dim)
+    progress = _monotone(progress)
     rows = _parse_fast(src, layout, on_bad_line, max_words, progress)
     if rows is None:
         rows = _parse_robust(src, layout, on_bad_line, max_words, progress)
+    if progress is not None:
+        progress(1.0)
     skipped = rows.skipped
     words = _decode_words(rows.words, skipped)
     words, matrix = _dedupe(words, rows.matrix, skipped)

@@ -134,10 +134,22 @@ def test_words_that_look_like_nan_or_numbers_stay_words(tmp_path):
     assert v.matrix[:, 0].tolist() == [1, 3, 5, 7]
 
 
-def test_progress_reaches_one(tmp_path):
+@pytest.mark.parametrize("kind", ["plain", "gzip", "fallback", "max_words"])
+def test_progress_is_monotone_and_reaches_one(tmp_path, kind):
+    rows = [(f"w{i}", [float(i), 1.0, 2.0]) for i in range(60_000)]  # ~1 MB: several chunks
+    text = glove_text(rows) + ("bad 1\n" if kind == "fallback" else "")
+    data = gzip.compress(text.encode()) if kind == "gzip" else text.encode()
     seen = []
-    load_vectors(write(tmp_path / "g.txt", glove_text()), cache=False, progress=seen.append)
-    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    v = load_vectors(
+        write(tmp_path / "g", data),
+        cache=False,
+        progress=seen.append,
+        on_bad_line="skip",
+        max_words=100 if kind == "max_words" else None,
+    )
+    assert len(v) == (100 if kind == "max_words" else 60_000)
+    assert seen[-1] == 1.0 and seen == sorted(set(seen))
+    assert len(seen) > (1 if kind in ("plain", "fallback") else 0)
 
 
 def test_real_glove_sample(shared_glove):
