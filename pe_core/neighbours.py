@@ -112,27 +112,33 @@ class NeighbourIndex:
         return out_idx, out_score
 
     def _query_block(self, q: np.ndarray, k: int, excluded: np.ndarray):
-        # "key" is minimised: negative similarity for cosine, squared distance for euclidean.
         if self.metric == "cosine":
-            key = -(normalise_rows(q) @ self._prepared.T)
-        else:
-            key = self._sq_norms[None, :] - 2.0 * (q @ self._prepared.T)
-        if excluded.size:
-            key[:, excluded] = np.inf
-        if k < self.n:
-            part = np.argpartition(key, k - 1, axis=1)[:, :k]
-        else:
-            part = np.broadcast_to(np.arange(self.n), (q.shape[0], self.n)).copy()
-        if self.metric == "cosine":
-            score = -np.take_along_axis(key, part, axis=1)
+            # Highest similarity first: partition on the raw scores (no negated copy).
+            sims = normalise_rows(q) @ self._prepared.T
+            if excluded.size:
+                sims[:, excluded] = -np.inf
+            part = self._top(sims, k, largest=True)
+            score = np.take_along_axis(sims, part, axis=1)
             order = np.argsort(-score, axis=1, kind="stable")
         else:
+            key = self._sq_norms[None, :] - 2.0 * (q @ self._prepared.T)
+            if excluded.size:
+                key[:, excluded] = np.inf
+            part = self._top(key, k, largest=False)
             # Recompute the k distances directly: the expanded form loses precision for
             # near-identical vectors, and only k of them are needed.
             diff = self.matrix[part] - q[:, None, :]
             score = np.sqrt(np.einsum("qkd,qkd->qk", diff, diff))
             order = np.argsort(score, axis=1, kind="stable")
         return np.take_along_axis(part, order, axis=1), np.take_along_axis(score, order, axis=1)
+
+    def _top(self, values: np.ndarray, k: int, largest: bool) -> np.ndarray:
+        """Column indices of the k largest (or smallest) entries of each row, unordered."""
+        if k >= self.n:
+            return np.broadcast_to(np.arange(self.n), values.shape).copy()
+        if largest:
+            return np.argpartition(values, self.n - k, axis=1)[:, self.n - k :]
+        return np.argpartition(values, k - 1, axis=1)[:, :k]
 
 
 def nearest(
