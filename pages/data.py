@@ -23,8 +23,12 @@ def summary() -> None:
         cols[1].metric("k trainable tokens", f"{vocab.num_trainable:,}")
         cols[2].metric("d dimensions", vocab.dim)
         cols[3].metric(
-            "Trainable / frozen params",
-            f"{vocab.num_trainable * vocab.dim:,} / {vocab.num_frozen * vocab.dim:,}",
+            "Trainable params",
+            f"{vocab.num_trainable * vocab.dim:,}",
+            delta=f"frozen: {vocab.num_frozen * vocab.dim:,}",
+            delta_color="off",
+            delta_arrow="off",
+            help="Embedding parameters only: k × d trainable, V × d frozen.",
         )
         cols[4].metric(
             "OOV rate",

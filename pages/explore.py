@@ -111,8 +111,14 @@ with shown_errors("Drawing the map"):
         trails=trails,
         kinds=kinds,
     )
-    st.plotly_chart(fig, width="stretch", key="explore_map")
-    s.explore_figure = fig
+    tab_anim, tab_paths = st.tabs(["Animated map", "Start → end"])
+    with tab_anim:
+        st.caption("Press ▶ Play or drag the slider; every token starts at its initial row.")
+        st.plotly_chart(fig, width="stretch", key="explore_map")
+    with tab_paths:
+        st.plotly_chart(
+            explore.paths(proj, search=search, kinds=kinds), width="stretch", key="explore_paths"
+        )
     if search and not explore.found(proj, search):
         st.warning(f"{search!r} is neither a reference word on this map nor a trainable token.")
 

@@ -90,9 +90,22 @@ def live() -> None:
         view = jobs.live_view()
         if view is None:
             st.info(
-                f"Press **{label}** to start. Training takes about half a minute on the demo; "
-                "the map below fills in while it runs.",
+                f"Press **{label}** to start: it takes well under a minute on the demo, and "
+                "the map fills in while it runs.",
                 icon=":material/info:",
+            )
+            steps = st.columns(3)
+            steps[0].markdown(
+                "**1 · Frozen words**  \nEvery pretrained (GloVe) word keeps its vector: the "
+                "grey points of the map never move."
+            )
+            steps[1].markdown(
+                "**2 · Trainable tokens**  \n`<unk>`, special tokens such as `<url>` or "
+                "`<smile>`, emoji and frequent unknown words get their own rows."
+            )
+            steps[2].markdown(
+                "**3 · Watch them move**  \nThe classifier pulls those rows towards the words "
+                "that mean the same; Explore and Neighbours show where they went."
             )
             return
         st.progress(view.fraction, text=view.text)

@@ -87,6 +87,20 @@ def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kind
     )
 
 
+def paths(proj: Projection, search: str = "", kinds=None):
+    """Static start → end view of every token's path on the same map."""
+    from pe_core import plots
+
+    frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
+    return plots.paths_figure(
+        frame,
+        proj.projector.embedding_,
+        proj.projector.words_,
+        title=f"{proj.method}: where each token went",
+        highlight=[search.strip()] if search and search.strip() else None,
+    )
+
+
 def neighbourhood_colors(proj: Projection, token: str, k: int = 25) -> list[str]:
     """Reference colours: the ``k`` words nearest to ``token`` (last snapshot) in its colour."""
     from pe_core.neighbours import nearest

@@ -149,6 +149,12 @@ def test_tiny_training_run_then_explore_neighbours_export():
     assert at.get("plotly_chart")
     assert len(at.dataframe) >= 1  # the per-token path table
 
+    at.slider(key="explore_n_ref").set_value(200)
+    at.radio(key="opt_method").set_value("t-SNE").run()
+    _button(at, "Compute the t-SNE map").click().run()
+    assert not at.exception and _errors(at) == []
+    assert len(at.session_state["projections"]) == 2  # PCA and t-SNE, both kept
+
     at.switch_page("pages/neighbours.py").run()
     assert not at.exception and _errors(at) == []
     assert len(at.dataframe) >= 2 and at.get("plotly_chart")
@@ -177,3 +183,19 @@ def test_a_failing_run_shows_failed_and_the_app_stays_usable():
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
+
+
+@pytest.mark.slow
+def test_comparison_runs_three_variants_and_states_the_result():
+    at = _app()
+    at.number_input(key="opt_epochs").set_value(1).run()
+    at.switch_page("pages/compare.py").run()
+    _button(at, "Run the comparison").click().run()
+    assert not at.exception, at.exception
+    _wait_until(at, lambda a: a.session_state["compare_job"].done, timeout=300)
+    at.run()
+    assert _errors(at) == [], _errors(at)
+    comparison = at.session_state["comparison"]
+    assert list(comparison.table.variant) == ["frozen", "dual", "full"]
+    assert any("dual trained" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) == 3
