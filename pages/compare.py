@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import jobs
+from ui import jobs, state
 from ui.errors import shown_errors
 
+state.require_app(__file__)
 s = st.session_state
 st.title("Compare")
 st.caption(

@@ -6,6 +6,7 @@ from ui import assets, loaders, paths, state
 from ui.errors import shown_errors
 from ui.highlight import TOKEN_CSS, token_chips, token_spans
 
+state.require_app(__file__)
 s = st.session_state
 st.title("Data")
 st.caption(
@@ -147,6 +148,8 @@ with tab_vec:
 with tab_data:
     ds = s.dataset
     st.markdown(f"**Current:** {s.dataset_desc} — {len(ds):,} texts")
+    for note in getattr(ds, "notes", None) or []:
+        st.caption(note)
     if ds.dropped:
         st.warning("Dropped rows: " + ", ".join(f"{r}: {n:,}" for r, n in ds.dropped.items()))
     c1, c2 = st.columns([2, 1])

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import explore
+from ui import explore, state
 from ui.errors import shown_errors
 
+state.require_app(__file__)
 s = st.session_state
 st.title("Explore")
 st.caption(

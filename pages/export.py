@@ -5,9 +5,10 @@ import functools
 import streamlit as st
 
 from pe_core import export
-from ui import explore
+from ui import explore, state
 from ui.errors import shown_errors
 
+state.require_app(__file__)
 s = st.session_state
 st.title("Export")
 st.caption(

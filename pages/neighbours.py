@@ -6,8 +6,10 @@ import numpy as np
 import streamlit as st
 
 from pe_core.neighbours import nearest, neighbour_drift
+from ui import state
 from ui.errors import shown_errors
 
+state.require_app(__file__)
 s = st.session_state
 
 

@@ -7,11 +7,17 @@ hold, so a room of stakeholders closing tabs does not leave models training on 2
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+LOG = logging.getLogger("pe_lab.runs")
+#: Seconds a session may stay disconnected before its jobs are stopped (env override for tests).
+GRACE_ENV = "PE_LAB_DISCONNECT_GRACE"
 
 
 class Job(Protocol):
@@ -98,18 +104,23 @@ class RunRegistry:
                 if now - since >= self.grace_seconds:
                     gone.append(owner)
         for owner in gone:
-            self.stop_owner(owner)
+            n = self.stop_owner(owner)
+            LOG.warning("stopped and released %d job(s) of vanished session %s", n, owner)
         return gone
 
-    def start_watchdog(self, is_alive: Callable[[str], bool], interval: float = 5.0) -> None:
+    def start_watchdog(
+        self, is_alive: Callable[[str], bool], interval: float | None = None
+    ) -> None:
         """Start (once per process) a daemon thread calling ``reap(is_alive)`` every ``interval`` s."""
         with self._lock:
             if self._watchdog is not None and self._watchdog.is_alive():
                 return
 
+            period = interval or max(0.5, min(5.0, self.grace_seconds / 2))
+
             def loop() -> None:
                 while True:
-                    time.sleep(interval)
+                    time.sleep(period)
                     _safe(lambda: self.reap(is_alive))
 
             self._watchdog = threading.Thread(target=loop, name="pe-lab-run-watchdog", daemon=True)
@@ -147,4 +158,4 @@ def session_alive(session_id: str) -> bool:
     return runtime.get_instance().is_active_session(session_id)
 
 
-REGISTRY = RunRegistry()
+REGISTRY = RunRegistry(grace_seconds=float(os.environ.get(GRACE_ENV) or 30.0))

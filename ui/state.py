@@ -44,9 +44,24 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def require_app(page_file: str) -> None:
+    """Send a page that was started without ``app.py`` through it.
+
+    Until some session has run ``app.py`` (which calls ``st.navigation``), Streamlit serves the
+    files of ``pages/`` directly, so a deep link opened first after a server start would run a
+    page with no session defaults. Such a run is switched to ``app.py``, which sets the
+    defaults and then opens the page that was asked for.
+    """
+    if not st.session_state.get("_app_ran"):
+        st.session_state._wanted_page = f"pages/{os.path.basename(page_file)}"
+        st.switch_page("app.py")
+
+
 def init_session() -> None:
-    """Fill defaults at the first visit and keep ``opt_`` widget values across page switches."""
+    """Fill the defaults at the first visit (settings, demo vectors and dataset, rules)."""
     state = st.session_state
+    first = not state.get("_app_ran")
+    state._app_ran = True
     for key, value in DEFAULTS.items():
         state.setdefault(key, value)
     if "vectors" not in state:
@@ -61,6 +76,9 @@ def init_session() -> None:
     for key in ("run", "result", "comparison", "compare_job"):
         state.setdefault(key, None)
     state.setdefault("projections", {})
+    wanted = state.pop("_wanted_page", None)
+    if first and wanted:
+        st.switch_page(wanted)  # the deep link that arrived before app.py had ever run
 
 
 def default_rules_frame() -> pd.DataFrame:

@@ -6,6 +6,7 @@ PE_LAB_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -66,13 +67,14 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout} s")
 
 
-@pytest.fixture
-def app_url(tmp_path):
+@contextlib.contextmanager
+def _serve(tmp_path: Path, **env_overrides: str):
+    """``streamlit run app.py`` on a free loopback port; yields (url, log path)."""
     _need_browser()
     port = _free_port()
-    env = dict(os.environ, PE_LAB_CACHE=str(tmp_path / "cache"), PE_LAB_DEFAULT_EPOCHS="3")
+    env = dict(os.environ, PE_LAB_CACHE=str(tmp_path / "cache"), **env_overrides)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed below
+    log_path = tmp_path / "streamlit.log"
     cmd = [
         sys.executable,
         "-m",
@@ -86,18 +88,24 @@ def app_url(tmp_path):
         "--server.address",
         "127.0.0.1",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            _wait_healthy(url, proc)
+            yield url, log_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    with _serve(tmp_path, PE_LAB_DEFAULT_EPOCHS="3") as (url, _):
+        yield url
 
 
 def test_train_on_the_demo_shows_the_map(app_url):
@@ -125,3 +133,24 @@ def test_train_on_the_demo_shows_the_map(app_url):
         finally:
             browser.close()
     assert (ARTIFACTS / "e2e_map.png").stat().st_size > 10_000
+
+
+def test_closing_the_tab_stops_and_releases_the_run(tmp_path):
+    """Issue 7: a run whose session disconnects is stopped and its memory released."""
+    from playwright.sync_api import expect, sync_playwright
+
+    env = {"PE_LAB_DEFAULT_EPOCHS": "200", "PE_LAB_DISCONNECT_GRACE": "2"}
+    with _serve(tmp_path, **env) as (url, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.get_by_role("button", name="Train on the demo").click(timeout=30_000)
+            expect(page.get_by_text("Training ·").first).to_be_visible(timeout=90_000)
+        finally:
+            browser.close()  # the session disappears while the run is training
+        deadline = time.monotonic() + 60
+        wanted = "stopped and released 1 job(s) of vanished session"
+        while wanted not in log_path.read_text(errors="replace"):
+            assert time.monotonic() < deadline, log_path.read_text(errors="replace")[-2000:]
+            time.sleep(0.5)
