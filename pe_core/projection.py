@@ -46,7 +46,9 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "n_iter": 500,
         "early_exaggeration_iter": 250,
         "learning_rate": "auto",
-        "n_jobs": min(2, os.cpu_count() or 1),
+        # One thread: on a shared 2-core machine openTSNE's 2-thread fit measured 2.3x slower
+        # (bench/RESULTS.md, "projection"); pass n_jobs=2 on an idle machine.
+        "n_jobs": 1,
         "clamp": True,
         "transform_perplexity": 5.0,
         "transform_n_iter": 250,
