@@ -77,10 +77,11 @@ if comparison is not None:
     with shown_errors("Showing the comparison"):
         st.success(comparison.summary() + ".", icon=":material/insights:")
         st.dataframe(jobs.comparison_table(comparison), width="stretch", hide_index=True)
-        columns = st.columns(len(comparison.results) or 1)
-        for col, (variant, res) in zip(columns, comparison.results.items(), strict=False):
-            col.plotly_chart(
-                plots.curves_figure(res.history, title=variant),
+        st.caption("Per-epoch curves of each variant (same axes meaning in every tab).")
+        variants = list(comparison.results)
+        for tab, variant in zip(st.tabs(variants), variants, strict=True):
+            tab.plotly_chart(
+                plots.curves_figure(comparison.results[variant].history, title=variant),
                 width="stretch",
                 key=f"compare_curves_{variant}",
             )

@@ -99,8 +99,15 @@ with tab_vec:
                 st.rerun()
     elif source == "File in the data directory":
         root = paths.data_dir()
-        names = paths.list_data_files(root)
-        st.caption(f"Data directory: `{root}` (set with the PE_LAB_DATA_DIR variable).")
+        names = [
+            n
+            for n in paths.list_data_files(root)
+            if n.lower().endswith(loaders.VECTOR_SUFFIXES) and "readme" not in n.lower()
+        ]
+        st.caption(
+            f"Data directory: `{root}` (set with the PE_LAB_DATA_DIR variable). Vector files "
+            f"there: {', '.join(f'`{n}`' for n in names[:8]) or 'none yet'}."
+        )
         typed = st.text_input(
             "Path inside the data directory",
             value=names[0] if names else "",
