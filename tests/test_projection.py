@@ -90,6 +90,7 @@ def _fresh_memory_cache():
         (("umap",), {"n_neighbors": 1}, "n_neighbors must be an integer >= 2; got 1"),
         (("pca",), {"sphereize": "yes"}, "sphereize must be True or False; got 'yes'"),
         (("pca", -1), {}, "random_state must be an integer >= 0; got -1"),
+        (("tsne",), {"negative_gradient_method": "exact"}, "must be one of auto, fft, bh"),
     ],
 )
 def test_parameter_errors(args, kwargs, message):
@@ -210,6 +211,16 @@ def test_tsne_warm_start_keeps_paths_smooth(tsne_fit):
     assert max(steps) < 0.05 * span, (steps, span)
     with pytest.raises(ValueError, match=r"init must have shape \(4, 2\); got \(3, 2\)"):
         p.transform(ref[rows], init=np.zeros((3, 2)))
+
+
+def test_tsne_fft_gradients_keep_the_reference_fixed():
+    ref = clustered(n=150, dim=8)
+    p = Projector("tsne", negative_gradient_method="fft", n_iter=60, early_exaggeration_iter=30)
+    p.fit(ref)
+    before = p.embedding_.copy()
+    placed = p.transform_sequence([ref[:3], ref[:3]])
+    np.testing.assert_array_equal(p.embedding_, before)
+    assert max(rank_of_self(p.embedding_, placed[1], range(3))) < 30
 
 
 def test_tsne_progress_is_reported_and_reaches_one():
