@@ -123,6 +123,8 @@ def _wait_until(at: AppTest, done, timeout: float = 240.0) -> None:
         time.sleep(1.0)
         at.run()
         assert not at.exception, at.exception
+    at.run()  # one more run draws the final state (the job may end between two checks)
+    assert not at.exception, at.exception
 
 
 def _train_tiny(at: AppTest) -> AppTest:
@@ -199,3 +201,43 @@ def test_comparison_runs_three_variants_and_states_the_result():
     assert list(comparison.table.variant) == ["frozen", "dual", "full"]
     assert any("dual trained" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_uploaded_vectors_become_the_current_vectors():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_vectors_source").set_value("Upload a file").run()
+    rows = [
+        f"word{i} " + " ".join(f"{(i * 7 + j) % 11 / 10:.1f}" for j in range(4)) for i in range(30)
+    ]
+    at.file_uploader(key="vectors_upload").set_value(
+        ("small.txt", ("\n".join(rows) + "\n").encode(), "text/plain")
+    ).run()
+    _button(at, "Load the uploaded vectors").click().run()
+    assert not at.exception and _errors(at) == [], _errors(at)
+    assert at.session_state["vectors_desc"] == "Upload: small.txt"
+    assert len(at.session_state["vectors"]) == 30 and at.session_state["vectors"].dim == 4
+
+
+@pytest.mark.slow
+def test_second_session_queues_behind_the_first_and_stop_frees_the_slot():
+    from pe_core.training import max_concurrent_runs, set_max_concurrent_runs
+
+    before = max_concurrent_runs()
+    set_max_concurrent_runs(1)
+    try:
+        first, second = _app(), _app()
+        first.number_input(key="opt_epochs").set_value(200).run()
+        _button(first, "Train on the demo").click().run()
+        _wait_until(first, lambda a: a.session_state["run"].progress()["state"] == "running")
+        second.number_input(key="opt_epochs").set_value(1).run()
+        _button(second, "Train on the demo").click().run()
+        assert second.session_state["run"].progress()["state"] == "queued"
+        assert any("Queued: position 1" in p.proto.text for p in second.get("progress"))
+        _button(first, "Stop").click().run()
+        _wait_until(first, lambda a: a.session_state["run"].done, timeout=60)
+        _wait_until(second, lambda a: a.session_state["run"].done)
+        assert first.session_state["run"].progress()["state"] == "stopped"
+        assert second.session_state["result"].state == "done"
+        assert second.session_state["result"] is not first.session_state["run"].result
+    finally:
+        set_max_concurrent_runs(before)
