@@ -54,7 +54,7 @@ def progress() -> None:
         step = f"{p.get('variant_index', 0) + 1}/{len(p.get('variants') or [0, 0, 0])}"
         st.progress(
             min(float(p.get("overall_fraction") or 0.0), 1.0),
-            text=f"Training **{variant}** ({step}) · epoch {p.get('epoch', 0)}"
+            text=f"Training **{variant}** ({step}) · epoch {max(p.get('epoch') or 1, 1)}"
             f"/{p.get('epochs', '?')}",
         )
         return

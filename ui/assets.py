@@ -28,8 +28,9 @@ def demo_dataset():
     return build()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _vectors_file(path: str, mtime_ns: int, size: int, max_words: int | None):
+    # At most two files stay loaded: a 400k x 300 GloVe table is ~0.5 GB.
     from pe_core.vectors import load_vectors
 
     # mtime_ns and size are only part of the key: a file replaced on disk is read again.

@@ -287,3 +287,15 @@ def comparison_table(comparison):
     table = comparison.table
     columns = [c for c in _TABLE_LABELS if c in table.columns]
     return table[columns].rename(columns=_TABLE_LABELS).round(3)
+
+
+def compare_status_text() -> str:
+    """One line for the sidebar, or "" when no comparison was started."""
+    job = st.session_state.get("compare_job")
+    if job is None:
+        return ""
+    if not job.done:
+        return f"running {float(job.progress().get('overall_fraction') or 0.0):.0%}"
+    if job.error:
+        return "failed"
+    return "stopped" if job.stopped else "done"

@@ -25,3 +25,6 @@ def render() -> None:
             c1.metric("k trainable", vocab.num_trainable)
             c2.metric("d", vocab.dim)
         st.markdown(f"**Run** · {jobs.run_status_text()}")
+        compare = jobs.compare_status_text()
+        if compare:
+            st.markdown(f"**Comparison** · {compare}")
