@@ -192,6 +192,7 @@ def animated_map(
     frame_duration: int = 300,
     margin: float = 0.05,
     height: int = 640,
+    start: str = "last",
 ) -> go.Figure:
     """The animated map: fixed reference words, trainable tokens moving over the snapshots.
 
@@ -206,6 +207,9 @@ def animated_map(
         highlight: words or tokens to emphasise (reference words get labels, tokens a bigger
             outlined marker).
         ref_colors: optional colour per reference point (e.g. word groups).
+        start: the snapshot shown before anything is played, "last" (where training took the
+            tokens; zero-initialised tokens all sit on one point at the first snapshot) or
+            "first". "Replay" always plays from the first snapshot.
 
     The figure has one frame per snapshot, a slider and play / pause buttons, and axis
     ranges fixed over all frames.
@@ -220,9 +224,11 @@ def animated_map(
     static = [_reference_trace(ref_xy, ref_words, ref_colors, webgl)]
     if highlight & set(ref_words or ()):
         static.append(_highlight_trace(ref_xy, ref_words, highlight))
-    first = snapshots[0] if snapshots else 0
+    if start not in ("first", "last"):
+        raise ValueError(f'start must be "first" or "last", got {start!r}')
+    shown = 0 if start == "first" or not snapshots else len(snapshots) - 1
     args = (kinds, highlight, labels, trails, trail_length)
-    fig = go.Figure(data=static + _frame_traces(df, first, *args))
+    fig = go.Figure(data=static + _frame_traces(df, snapshots[shown] if snapshots else 0, *args))
     moving = list(range(len(static), len(fig.data)))
     meta = df.drop_duplicates("snapshot").set_index("snapshot")
     frames = []
@@ -240,7 +246,7 @@ def animated_map(
         legend={"title": {"text": "token kind"}, "itemsizing": "constant"},
         plot_bgcolor="white",
         updatemenus=[_play_pause(frame_duration)],
-        sliders=[_slider(snapshots, meta, frame_duration)],
+        sliders=[_slider(snapshots, meta, frame_duration, active=shown)],
         margin={"l": 20, "r": 20, "t": 60, "b": 20},
     )
     return fig
@@ -250,6 +256,7 @@ def _play_pause(duration: int) -> dict:
     # redraw=True: WebGL reference traces are only repainted on full redraws.
     play = {"frame": {"duration": duration, "redraw": True}, "fromcurrent": True}
     play["transition"] = {"duration": 0}
+    replay = {**play, "fromcurrent": False}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     pause["transition"] = {"duration": 0}
     return {
@@ -261,19 +268,20 @@ def _play_pause(duration: int) -> dict:
         "yanchor": "top",
         "showactive": False,
         "buttons": [
+            {"label": "⟲ Replay", "method": "animate", "args": [None, replay]},
             {"label": "▶ Play", "method": "animate", "args": [None, play]},
             {"label": "⏸ Pause", "method": "animate", "args": [[None], pause]},
         ],
     }
 
 
-def _slider(snapshots, meta: pd.DataFrame, duration: int) -> dict:
+def _slider(snapshots, meta: pd.DataFrame, duration: int, active: int = 0) -> dict:
     go_to = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}
     go_to["transition"] = {"duration": 0}
     return {
-        "active": 0,
-        "x": 0.15,
-        "len": 0.85,
+        "active": active,
+        "x": 0.22,
+        "len": 0.78,
         "y": -0.02,
         "yanchor": "top",
         "currentvalue": {"prefix": "step "},

@@ -49,13 +49,30 @@ def test_animated_map_has_one_frame_per_snapshot_and_fixed_ranges():
     assert [f.name for f in fig.frames] == ["0", "1", "2", "3", "4"]
     assert len(fig.layout.sliders[0].steps) == 5
     assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "10", "20", "30", "40"]
-    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "⏸ Pause"]
+    buttons = fig.layout.updatemenus[0].buttons
+    assert [b.label for b in buttons] == ["⟲ Replay", "▶ Play", "⏸ Pause"]
+    assert buttons[0].args[1]["fromcurrent"] is False and buttons[1].args[1]["fromcurrent"] is True
     # Ranges: x spans -1 .. 2 + 4 = 6, y spans -2 - 8 = -10 .. 2, with 5 % margin, fixed.
     assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
     np.testing.assert_allclose(fig.layout.xaxis.range, [-1.35, 6.35])
     np.testing.assert_allclose(fig.layout.yaxis.range, [-10.6, 2.6])
     for frame in fig.frames:
         assert frame.layout.xaxis.range is None  # frames never touch the axes
+
+
+def test_animated_map_opens_at_the_chosen_snapshot():
+    df = token_table(snapshots=4)
+    last = animated_map(df, REF_XY, REF_WORDS)
+    assert last.layout.sliders[0].active == 3
+    # The figure's own token traces are those of the last frame.
+    for trace, frame_trace in zip(last.data[1:], last.frames[-1].data, strict=True):
+        assert list(trace.x) == list(frame_trace.x)
+    first = animated_map(df, REF_XY, REF_WORDS, start="first")
+    assert first.layout.sliders[0].active == 0
+    for trace, frame_trace in zip(first.data[1:], first.frames[0].data, strict=True):
+        assert list(trace.x) == list(frame_trace.x)
+    with pytest.raises(ValueError, match='start must be "first" or "last", got \'middle\''):
+        animated_map(df, REF_XY, REF_WORDS, start="middle")
 
 
 def test_reference_is_static_and_tokens_move():
