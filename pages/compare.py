@@ -49,6 +49,9 @@ def progress() -> None:
         )
         return
     p = job.progress()
+    if not job.done and p.get("queued"):
+        st.progress(0.0, text="Queued: waiting for the training slot (another run is training).")
+        return
     if not job.done:
         variant = p.get("variant") or "…"
         step = f"{p.get('variant_index', 0) + 1}/{len(p.get('variants') or [0, 0, 0])}"

@@ -231,11 +231,19 @@ class CompareJob:
 
     def _main(self) -> None:
         from pe_core.experiments import compare_variants
+        from pe_core.training import run_slot
 
         try:
-            self.result = compare_variants(
-                *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
-            )
+            # Three trainings: wait in the same process-wide line as the training runs.
+            self._on_progress({"overall_fraction": 0.0, "variant": None, "queued": True})
+            with run_slot(self._stop) as ok:
+                if not ok:
+                    self.error = "Stopped before it started."
+                    return
+                self._on_progress({"overall_fraction": 0.0, "variant": None})
+                self.result = compare_variants(
+                    *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
+                )
         except Exception as err:  # noqa: BLE001 - shown on the page, the app stays usable
             self.error = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         finally:
