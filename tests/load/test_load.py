@@ -458,42 +458,55 @@ def test_eight_sessions_train_in_turn_and_stay_apart(server):
     (ARTIFACTS / "load_test.json").write_text(json.dumps(figures_out, indent=1))
     print(json.dumps({k: v for k, v in figures_out.items() if k != "per_session"}, indent=1))
 
-    # Each session shows its own vocabulary size and only its own tokens.
+    # Every check is evaluated and all violations are reported together.
+    problems: list[str] = []
+
+    def check(ok, message) -> None:
+        if not ok:
+            problems.append(str(message))
+
+    # Each session shows its own vocabulary size.
     for i in range(N_SESSIONS):
-        assert shown_k[i] == k_base + len(_specials(i)), (i, shown_k[i], k_base)
+        check(shown_k[i] == k_base + len(_specials(i)), f"session {i} shows k={shown_k[i]}")
+
+    # Queued runs showed their position, then trained one after another, and all ended.
+    for i in TRAINING:
+        check("done" in summary[i]["seen"], f"run of session {i} did not finish: {summary[i]}")
+        check("failed" not in summary[i]["seen"], f"run of session {i} failed")
+    check("stopped" in summary[STOPPING]["seen"], f"stopped run: {summary[STOPPING]}")
+    check(any(summary[i]["queue_positions"] for i in TRAINING), "no session was ever seen queued")
+    # One slot: the runs' own training times (measured by each run from the moment it got the
+    # slot) fit into the wall time from the first click to the last "done"; runs sharing the
+    # CPU at once would add up to far more than that.
+    if all(summary[i]["trained_s"] is not None for i in TRAINING):
+        trained = sum(summary[i]["trained_s"] for i in TRAINING)
+        span = max(summary[i]["finished_s"] for i in TRAINING) - clicked_at
+        check(trained <= span + SERIAL_TOLERANCE, f"runs overlapped: {trained} s in {span} s")
+
+    # Each map holds the session's own tokens and no other session's.
     for i in TRAINING:
         own = figures[i]
-        assert all(tok in own for tok in _specials(i)), f"session {i} map lacks its own tokens"
+        missing = [t for t in _specials(i) if t not in own]
+        check(not missing, f"session {i} map lacks its own tokens {missing}")
         others = [t for j in range(N_SESSIONS) if j != i for t in _specials(j)]
         leaked = [t for t in others if re.search(rf"\b{t}\b", own)]
-        assert not leaked, f"session {i} shows tokens of other sessions: {leaked}"
+        check(not leaked, f"session {i} shows tokens of other sessions: {leaked}")
     for i in range(N_SESSIONS):
         if i not in TRAINING:
-            assert not re.search(r"\bs\dx\d\b", figures[i]), f"session {i} shows a map it never ran"
-    assert not any(errors.values()), errors
-
-    # Queued runs showed their position, then started when the slot freed, and all ended.
-    for i in TRAINING:
-        assert "done" in summary[i]["seen"] and "failed" not in summary[i]["seen"], summary[i]
-    assert "stopped" in summary[STOPPING]["seen"], summary[STOPPING]
-    queued = [i for i in TRAINING if summary[i]["queue_positions"]]
-    assert queued, f"no training session was ever seen queued: {summary}"
-    # One slot: the runs trained one after another, so their own training times (measured by
-    # the run, from the moment it got the slot) fit into the wall time from the first click to
-    # the last "done"; runs sharing the CPU at once would add up to far more than that.
-    trained = sum(summary[i]["trained_s"] for i in TRAINING)
-    span = max(summary[i]["finished_s"] for i in TRAINING) - clicked_at
-    assert trained <= span + SERIAL_TOLERANCE, (trained, span, summary)
+            check(not re.search(r"\bs\dx\d\b", figures[i]), f"session {i} shows a foreign map")
+    check(not any(errors.values()), f"error elements: {errors}")
 
     # The server stayed responsive and memory stayed bounded.
-    assert not http.failures, http.failures[:5]
-    assert http.max["/"] <= MAX_LATENCY, http.max
-    assert http.max["/_stcore/health"] <= MAX_LATENCY, http.max
-    assert renders.error is None, renders.error
-    assert fresh_renders, "no fresh session was timed while training"
+    check(not http.failures, f"failed requests: {http.failures[:5]}")
+    check(http.max["/"] <= MAX_LATENCY, f"GET / took {http.max['/']:.2f} s")
+    check(http.max["/_stcore/health"] <= MAX_LATENCY, f"health took {http.max}")
+    check(renders.error is None, f"render probe: {renders.error}")
+    check(fresh_renders, "no fresh session was timed while training")
     # A fresh browser session's first render includes Chromium's own work (new context, the
     # JS bundle), which on a busy 2-core box alone can exceed 2 s; so the bound is on what the
     # training adds to the idle first render measured at the start, and both go to the JSON.
     idle = statistics.median(s["render_s"] for s in summary.values())
-    assert max(fresh_renders) - idle <= MAX_LATENCY, (fresh_renders, idle)
-    assert rss.peak / 2**20 <= MAX_RSS_MB, (rss.peak / 2**20, MAX_RSS_MB)
+    slowest = max(fresh_renders, default=0.0)
+    check(slowest - idle <= MAX_LATENCY, f"fresh render {slowest:.2f} s vs idle {idle:.2f} s")
+    check(rss.peak / 2**20 <= MAX_RSS_MB, f"peak RSS {rss.peak / 2**20:.0f} MB")
+    assert not problems, "\n".join(problems)
