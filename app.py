@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import sidebar, state
+from ui import runtime, sidebar, state
 
 st.set_page_config(page_title="PE Lab", page_icon="🧭", layout="wide")
+runtime.keep_keras_state()
 # Navigation first: it replaces the automatic pages/ listing for every session at once.
 page = st.navigation(
     [

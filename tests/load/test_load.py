@@ -355,19 +355,8 @@ def _errors(page) -> list[str]:
 # ------------------------------------------------------------------ the scenario
 
 
-# Defect found by this test (reported to the lead; remove the marker once fixed): after every
-# script run of every session -- and a polling fragment reruns once a second -- Streamlit calls
-# keras.backend.clear_session() (script_runner._clean_problem_modules: gc.collect(), TF kernel
-# cache cleared) and then gc.collect(2) (runner.postScriptGC). With a few sessions polling, the
-# background run stalls at "step 0" for minutes and GET / takes over 10 s. Verified fix: in
-# app.py replace streamlit.runtime.scriptrunner.script_runner._clean_problem_modules with a
-# no-op, and set [runner] postScriptGC = false in .streamlit/config.toml (this test then passes
-# in under a minute).
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit clears the Keras session and runs a full GC after every rerun of every "
-    "session, which stalls training and the server under 8 sessions (app.py / config.toml)",
-)
+# This test found that Streamlit's per-rerun keras.backend.clear_session() and full GC stalled
+# training under 8 sessions; ui/runtime.keep_keras_state and [runner] postScriptGC=false fix it.
 def test_eight_sessions_train_in_turn_and_stay_apart(server):
     from playwright.sync_api import expect, sync_playwright
 
