@@ -25,7 +25,9 @@ def write_section(name: str, markdown: str) -> None:
         f"<!-- BEGIN {name} -->\n{markdown.rstrip()}\n\n_Run {stamp} on {machine()}._\n"
         f"<!-- END {name} -->"
     )
-    pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S)
+    pattern = re.compile(
+        rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S
+    )
     if pattern.search(text):
         text = pattern.sub(lambda _: block, text)
     else:
