@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._results import write_section  # noqa: E402
-from tests.e2e.test_browser import BROWSER_ARGS, CHROMIUM, _free_port  # noqa: E402
+from tests.browser_support import BROWSER_ARGS, CHROMIUM, free_port  # noqa: E402
 
 
 def _healthy(url: str) -> bool:
@@ -39,7 +39,7 @@ def _healthy(url: str) -> bool:
 def measure_once(browser, cache_dir: str) -> dict[str, float]:
     from playwright.sync_api import expect
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, PE_LAB_CACHE=cache_dir, TF_CPP_MIN_LOG_LEVEL="2")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,41 +15,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _need_browser():
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium)"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright  # noqa: F401
-        except ImportError as err:
-            reason = f"playwright is not installed ({err})"
-    if reason is None:
-        return
-    if os.environ.get("PE_LAB_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"PE_LAB_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -70,8 +40,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 @contextlib.contextmanager
 def _serve(tmp_path: Path, **env_overrides: str):
     """``streamlit run app.py`` on a free loopback port; yields (url, log path)."""
-    _need_browser()
-    port = _free_port()
+    need_browser()
+    port = free_port()
     env = dict(os.environ, PE_LAB_CACHE=str(tmp_path / "cache"), **env_overrides)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     log_path = tmp_path / "streamlit.log"

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,14 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser
 
 pytestmark = pytest.mark.load
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 
 N_SESSIONS = 8
 TRAINING = (0, 1, 2)  # sessions that train to the end
@@ -61,28 +58,6 @@ def _specials(i: int) -> list[str]:
 # ------------------------------------------------------------------ environment
 
 
-def _need_browser() -> None:
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError as err:
-            reason = f"playwright is not installed ({err})"
-    if reason is None:
-        return
-    if os.environ.get("PE_LAB_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"PE_LAB_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 10.0) -> float:
     """Seconds for one complete GET (body read)."""
     t0 = time.perf_counter()
@@ -93,8 +68,8 @@ def _get(url: str, timeout: float = 10.0) -> float:
 
 @pytest.fixture
 def server(tmp_path):
-    _need_browser()
-    port = _free_port()
+    need_browser()
+    port = free_port()
     env = dict(
         os.environ,
         PE_LAB_CACHE=str(tmp_path / "cache"),
