@@ -6,17 +6,9 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from tiny_corpus import LABELS, TEXTS, TINY, VECTORS
 
 from pe_core import experiments as E
-from pe_core.vectors import Vectors
-
-WORDS = "good great happy bad awful sad the a movie day".split()
-VECTORS = Vectors(WORDS, np.random.default_rng(0).normal(size=(len(WORDS), 8)).astype("float32"))
-POS = ["good movie :)", "great day #fun", "happy happy zorg", "a good day", "great great movie"]
-NEG = ["bad movie :(", "awful day", "sad sad blarg", "the bad day", "awful awful movie"]
-TEXTS = POS * 6 + NEG * 6
-LABELS = ["pos"] * 30 + ["neg"] * 30
-TINY = {"epochs": 2, "batch_size": 8, "hidden": 4}
 
 
 @pytest.fixture(scope="module")
