@@ -24,6 +24,7 @@ import json
 import os
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -811,9 +812,7 @@ def _read_cache() -> tuple[list[str], np.ndarray] | None:
         matrix = np.load(npy, allow_pickle=False)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
-    if matrix.dtype != np.float32 or matrix.shape != (len(words), _FIT["dim"]):
-        return None
-    return words, matrix
+    return _check_fit(words, matrix)
 
 
 def _write_atomic(path: Path, write) -> None:
@@ -839,9 +838,46 @@ def _write_cache(words: list[str], matrix: np.ndarray) -> None:
         pass  # a read-only or full disk only costs a rebuild next time; the vectors are fine
 
 
+#: The fit, shipped with the package so that a fresh install (and the app's first page) never
+#: waits for it. ``python -m pe_core.demo`` rewrites it; a test checks it equals a fresh fit.
+SHIPPED_VECTORS = Path(__file__).with_name("data") / "demo_vectors.npz"
+
+
+def _check_fit(words: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray] | None:
+    if matrix.dtype != np.float32 or matrix.shape != (len(words), _FIT["dim"]):
+        return None
+    return words, matrix
+
+
+def _read_shipped() -> tuple[list[str], np.ndarray] | None:
+    """The shipped fit, or None when it is missing, damaged or fitted from another recipe."""
+    try:
+        with np.load(SHIPPED_VECTORS, allow_pickle=False) as z:
+            if str(z["key"]) != _cache_key():
+                return None
+            words, matrix = [str(w) for w in z["words"]], z["matrix"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return _check_fit(words, matrix)
+
+
+def write_shipped_vectors(path: Path | None = None) -> Path:
+    """Fit the demo vectors from scratch and write them as the shipped file (or to ``path``)."""
+    words, matrix = _build_demo_vectors()
+    path = Path(path) if path is not None else SHIPPED_VECTORS
+    _write_atomic(
+        path,
+        lambda f: np.savez_compressed(
+            f, key=np.array(_cache_key()), words=np.array(words), matrix=matrix
+        ),
+    )
+    return path
+
+
 @functools.lru_cache(maxsize=1)
 def _demo_vectors_cached() -> tuple[tuple[str, ...], np.ndarray]:
-    cached = _read_cache()
+    # Shipped file first; the user cache and a fresh fit only serve an edited recipe.
+    cached = _read_shipped() or _read_cache()
     if cached is None:
         cached = _build_demo_vectors()
         _write_cache(*cached)
@@ -853,9 +889,11 @@ def _demo_vectors_cached() -> tuple[tuple[str, ...], np.ndarray]:
 def demo_vectors() -> Vectors:
     """The project's own 50-d demo word vectors (~2,100 words): **not GloVe**.
 
-    Fitted on first use from a generated background corpus (window co-occurrence -> PPMI ->
-    truncated SVD, rows scaled to GloVe 6B 50d's mean norm 4.7), deterministically, in about a
-    second; then cached in memory and under ``$PE_LAB_CACHE/demo`` (default ``~/.cache/pe_lab``).
+    Fitted from a generated background corpus (window co-occurrence -> PPMI -> truncated SVD,
+    rows scaled to GloVe 6B 50d's mean norm 4.7), deterministically. The fit ships with the
+    package (``SHIPPED_VECTORS``, rebuilt by ``python -m pe_core.demo``), so this only reads a
+    small file; if the recipe below was edited since, it refits (about a second) and caches the
+    result under ``$PE_LAB_CACHE/demo`` (default ``~/.cache/pe_lab``). Cached in memory too.
     Words come in frequency order, like a GloVe file. The words of each group of
     ``demo_word_groups()`` are each other's nearest neighbours. Special tokens (<smile>, ...),
     emoji and the brands in ``DEMO_BRANDS`` are deliberately absent (out of vocabulary).
@@ -864,3 +902,7 @@ def demo_vectors() -> Vectors:
     """
     words, matrix = _demo_vectors_cached()
     return Vectors(words=list(words), matrix=matrix.copy(), source="demo", fmt="demo")
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_shipped_vectors()}")

@@ -1,5 +1,6 @@
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +22,15 @@ EMOTICON_RULES = {"smile", "sad", "heart", "lolface", "neutralface", "emoji"}
 
 
 @pytest.fixture(scope="module")
+def fitted():
+    """A fit from scratch (words, matrix): what the shipped file must hold."""
+    return demo._build_demo_vectors()
+
+
+@pytest.fixture(scope="module")
 def vectors(tmp_path_factory):
     # Module fixtures run before conftest's per-test PE_LAB_CACHE: isolate this one explicitly,
-    # and fit from scratch rather than reuse vectors an earlier test cached in memory.
+    # and read afresh rather than reuse vectors an earlier test cached in memory.
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PE_LAB_CACHE", str(tmp_path_factory.mktemp("demo_cache")))
         demo._demo_vectors_cached.cache_clear()
@@ -98,10 +105,60 @@ def test_specials_brands_and_emoji_are_out_of_vocabulary(vectors):
             assert emoticon not in vectors
 
 
-def test_fit_is_deterministic(vectors):
+def test_fit_is_deterministic(fitted):
     words, matrix = demo._build_demo_vectors()  # a second, independent fit
-    assert words == vectors.words
-    assert matrix.tobytes() == vectors.matrix.tobytes()
+    assert words == fitted[0]
+    assert matrix.tobytes() == fitted[1].tobytes()
+
+
+def test_shipped_file_was_fitted_from_the_current_recipe():
+    with np.load(demo.SHIPPED_VECTORS, allow_pickle=False) as z:
+        key = str(z["key"])
+    assert key == demo._cache_key(), (
+        "the word groups, grammar or fit settings changed since pe_core/data/demo_vectors.npz "
+        "was written: run `python -m pe_core.demo` and commit the file"
+    )
+
+
+def test_shipped_vectors_equal_a_fresh_fit(vectors, fitted):
+    words, matrix = fitted
+    assert vectors.words == words
+    # Bit-equal on the machine that wrote the file; another CPU's BLAS may round differently.
+    np.testing.assert_allclose(vectors.matrix, matrix, rtol=0, atol=1e-4)
+
+
+def test_demo_vectors_read_the_shipped_file_without_fitting(tmp_path, monkeypatch, vectors):
+    def no_fit():
+        raise AssertionError("the shipped file should have been used")
+
+    monkeypatch.setattr(demo, "_build_demo_vectors", no_fit)
+    monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path))
+    demo._demo_vectors_cached.cache_clear()
+    try:
+        loaded = demo_vectors()
+    finally:
+        demo._demo_vectors_cached.cache_clear()
+    assert loaded.matrix.tobytes() == vectors.matrix.tobytes()
+    assert list(tmp_path.iterdir()) == []  # nothing written to the user cache
+
+
+@pytest.mark.parametrize("problem", ["missing", "damaged", "other recipe"])
+def test_an_unusable_shipped_file_falls_back_to_a_fit(tmp_path, monkeypatch, fitted, problem):
+    shipped = tmp_path / "demo_vectors.npz"
+    if problem == "damaged":
+        shipped.write_bytes(b"PK\x03\x04 not really a zip")
+    elif problem == "other recipe":
+        demo.write_shipped_vectors(shipped)
+        monkeypatch.setattr(demo, "_cache_key", lambda: "0123456789abcdef")
+    monkeypatch.setattr(demo, "SHIPPED_VECTORS", shipped)
+    monkeypatch.setattr(demo, "_build_demo_vectors", lambda: (list(fitted[0]), fitted[1].copy()))
+    monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path / "cache"))
+    demo._demo_vectors_cached.cache_clear()
+    try:
+        assert demo_vectors().words == fitted[0]
+    finally:
+        demo._demo_vectors_cached.cache_clear()
+    assert (tmp_path / "cache" / "demo").is_dir()  # the fit went to the user cache
 
 
 def test_each_call_returns_its_own_copy(vectors):
@@ -120,6 +177,7 @@ def quick_fit(monkeypatch, vectors):
         return list(vectors.words), vectors.matrix.copy()
 
     monkeypatch.setattr(demo, "_build_demo_vectors", fit)
+    monkeypatch.setattr(demo, "SHIPPED_VECTORS", Path("/nonexistent/demo_vectors.npz"))
     return calls
 
 
