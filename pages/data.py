@@ -215,11 +215,11 @@ with tab_tok:
 
     def _commit_rules() -> None:
         delta = s.get(f"rules_editor_{s.rules_version}") or {}
-        s.rules_df = state.apply_editor_delta(s.rules_df, delta)
+        s.rules_df = state.apply_editor_delta(state.rules_frame(), delta)
         s.rules_version += 1
 
     st.data_editor(
-        s.rules_df,
+        state.rules_frame(),
         key=f"rules_editor_{s.rules_version}",
         num_rows="dynamic",
         width="stretch",

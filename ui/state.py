@@ -8,12 +8,14 @@ can read them; ``init_session`` only fills in the defaults at the first visit.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from ui import assets
+
+if TYPE_CHECKING:  # pandas costs 0.25 s to import: the first page does without it
+    import pandas as pd
 
 #: Encoders of pe_core.model (named here so the page does not import keras to list them).
 ENCODERS = {"bag": "Bag of embeddings (fast)", "cnn": "1-D CNN", "bilstm": "BiLSTM (slow)"}
@@ -70,9 +72,7 @@ def init_session() -> None:
     if "dataset" not in state:
         state.dataset = assets.demo_dataset()
         state.dataset_desc = "Embedded demo"
-    if "rules_df" not in state:
-        state.rules_df = default_rules_frame()
-        state.rules_version = 0
+    state.setdefault("rules_version", 0)  # the rules table itself is made by rules_frame()
     for key in ("run", "result", "comparison", "compare_job"):
         state.setdefault(key, None)
     state.setdefault("projections", {})
@@ -83,9 +83,19 @@ def init_session() -> None:
 
 def default_rules_frame() -> pd.DataFrame:
     """The tokenizer's default rules as an editable table."""
+    import pandas as pd
+
     from pe_core.tokens import Tokenizer
 
     return pd.DataFrame(Tokenizer().rules_table())
+
+
+def rules_frame() -> pd.DataFrame:
+    """The session's editable rules table, made from the defaults when first asked for."""
+    state = st.session_state
+    if "rules_df" not in state:
+        state.rules_df = default_rules_frame()
+    return state.rules_df
 
 
 def literal_specials() -> list[str]:
@@ -103,7 +113,9 @@ def current_tokenizer():
     """The tokenizer described by the rules table and literal specials (memoised per session)."""
     from pe_core.tokens import Tokenizer
 
-    rows = st.session_state.rules_df.to_dict("records")
+    state = st.session_state
+    # Until the Data page shows the table, the rules are the defaults (same rows, same key).
+    rows = state.rules_df.to_dict("records") if "rules_df" in state else Tokenizer().rules_table()
     specials = tuple(literal_specials())
     key = (repr(rows), specials)
     cached = st.session_state.get("_tokenizer_cache")
@@ -164,6 +176,8 @@ def set_dataset(dataset, desc: str) -> None:
 
 def apply_editor_delta(frame: pd.DataFrame, delta: dict[str, Any]) -> pd.DataFrame:
     """Apply a ``st.data_editor`` change set (edited / added / deleted rows) to ``frame``."""
+    import pandas as pd
+
     out = frame.copy().reset_index(drop=True)
     for row, changes in (delta.get("edited_rows") or {}).items():
         for column, value in changes.items():
