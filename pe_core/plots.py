@@ -116,16 +116,87 @@ _TOKEN_HOVER = (
 )
 
 
-def _token_trace(rows: pd.DataFrame, kind: str, highlight: set[str], labels: bool):
+# Label and marker sizes as fractions of the plot area, for a map about 700 x 560 px with 12 px
+# text and 12 px markers.
+_CHAR_W, _LABEL_H = 0.011, 0.025
+_MARKER_W, _MARKER_H = 0.018, 0.022
+
+
+def _label_width(text: str) -> float:
+    # Characters outside the BMP (emoji) draw about twice as wide as a letter.
+    return _CHAR_W * sum(2 if ord(c) > 0xFFFF else 1 for c in text) + 0.01
+
+
+def _label_boxes(x: float, y: float, w: float):
+    """Candidate (textposition, box) pairs for a label of width ``w`` at point (x, y)."""
+    gap_x, gap_y = _MARKER_W / 2 + 0.004, _MARKER_H / 2 + 0.002
+    if x < w / 2:
+        horizontal, x0 = "right", x - _MARKER_W / 2
+    elif x > 1 - w / 2:
+        horizontal, x0 = "left", x + _MARKER_W / 2 - w
+    else:
+        horizontal, x0 = "center", x - w / 2
+    above = (f"top {horizontal}", (x0, y + gap_y, x0 + w, y + gap_y + _LABEL_H))
+    below = (f"bottom {horizontal}", (x0, y - gap_y - _LABEL_H, x0 + w, y - gap_y))
+    mid = (y - _LABEL_H / 2, y + _LABEL_H / 2)
+    right = ("middle right", (x + gap_x, mid[0], x + gap_x + w, mid[1]))
+    left = ("middle left", (x - gap_x - w, mid[0], x - gap_x, mid[1]))
+    order = [below, above] if y + gap_y + _LABEL_H > 1 else [above, below]
+    order += [left, right] if x + gap_x + w > 1 else [right, left]
+    return order
+
+
+def _overlaps(box, others) -> bool:
+    return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in others)
+
+
+def place_labels(rows: pd.DataFrame, xr, yr, priority: Sequence[str]) -> dict[str, str | None]:
+    """Where to put each token's text label on one frame, or None where there is no room.
+
+    Greedy, in ``priority`` order (tokens not in it last): a label goes above its point, else
+    below, right or left (turned inwards at the plot's edges), at the first place where it
+    covers neither a label already placed nor another token's marker. ``xr`` / ``yr`` are the
+    fixed axis ranges; boxes are compared in fractions of them.
+    """
+    xs = (rows["x"].to_numpy(dtype=float) - xr[0]) / (xr[1] - xr[0])
+    ys = (rows["y"].to_numpy(dtype=float) - yr[0]) / (yr[1] - yr[0])
+    at = {t: (x, y) for t, x, y in zip(rows["token"], xs, ys, strict=True)}
+    at = {t: p for t, p in at.items() if np.isfinite(p).all()}
+    markers = {
+        t: (x - _MARKER_W / 2, y - _MARKER_H / 2, x + _MARKER_W / 2, y + _MARKER_H / 2)
+        for t, (x, y) in at.items()
+    }
+    out: dict[str, str | None] = dict.fromkeys(rows["token"])
+    placed: list[tuple[float, float, float, float]] = []
+    known = set(priority)
+    for token in [t for t in priority if t in at] + [t for t in at if t not in known]:
+        others = [b for t, b in markers.items() if t != token]
+        for position, box in _label_boxes(*at[token], _label_width(token)):
+            if not _overlaps(box, placed) and not _overlaps(box, others):
+                placed.append(box)
+                out[token] = position
+                break
+    return out
+
+
+def _token_trace(
+    rows: pd.DataFrame, kind: str, highlight: set[str], where: dict[str, str | None] | None
+):
+    """One kind's tokens on one frame; ``where`` gives each label's position (None: no label)."""
     big = [t in highlight for t in rows["token"]]
+    where = where or {}
+    shown = [where.get(t) is not None for t in rows["token"]]
     return go.Scatter(
         x=_r(rows["x"]),
         y=_r(rows["y"]),
-        mode="markers+text" if labels else "markers",
+        mode="markers+text" if any(shown) else "markers",
         name=kind,
         legendgroup=kind,
-        text=[f"<b>{t}</b>" if b else t for t, b in zip(rows["token"], big, strict=True)],
-        textposition="top center",
+        text=[
+            (f"<b>{t}</b>" if b else t) if s else ""
+            for t, b, s in zip(rows["token"], big, shown, strict=True)
+        ],
+        textposition=[where.get(t) or "top center" for t in rows["token"]],
         textfont={"color": KIND_COLORS[kind]},
         marker={
             "size": [18 if b else 12 for b in big],
@@ -163,18 +234,42 @@ def _trail_trace(xs, ys, kind: str):
     )
 
 
+# A horizontal legend above the plot, right-aligned: the map keeps the full width.
+_TOP_LEGEND = {
+    "orientation": "h",
+    "x": 1.0,
+    "xanchor": "right",
+    "y": 1.0,
+    "yanchor": "bottom",
+    "itemsizing": "constant",
+}
+
+
 def _kinds_in(df: pd.DataFrame) -> list[str]:
     present = set(df["kind"])
     return [k for k in TOKEN_KINDS if k in present]
 
 
+def _label_priority(df: pd.DataFrame, highlight: set[str]) -> list[str]:
+    """Highlighted tokens first, then the tokens that travelled furthest over the run."""
+    ends = df.groupby("token", sort=True)[["x", "y"]].agg(["first", "last"])
+    travel = np.hypot(
+        ends["x"]["last"] - ends["x"]["first"], ends["y"]["last"] - ends["y"]["first"]
+    )
+    order = travel.fillna(0).sort_values(ascending=False, kind="stable").index.tolist()
+    return [t for t in order if t in highlight] + [t for t in order if t not in highlight]
+
+
 def _frame_traces(df, snapshot, kinds, highlight, labels, trails, trail_length):
+    """The moving traces of one frame; ``labels`` is None or (xr, yr, label priority)."""
+    now = df[df["snapshot"] == snapshot]
+    where = place_labels(now, *labels) if labels else None
     traces = []
     for kind in kinds:
         mine = df[df["kind"] == kind]
         if trails:
             traces.append(_trail_trace(*_trail_xy(mine, snapshot, trail_length), kind))
-        traces.append(_token_trace(mine[mine["snapshot"] == snapshot], kind, highlight, labels))
+        traces.append(_token_trace(now[now["kind"] == kind], kind, highlight, where))
     return traces
 
 
@@ -205,7 +300,10 @@ def animated_map(
         trails: draw each token's path up to the current frame (the last ``trail_length``
             steps when given); one line trace per kind, tokens separated by gaps.
         highlight: words or tokens to emphasise (reference words get labels, tokens a bigger
-            outlined marker).
+            outlined marker and the first claim on a label).
+        labels: name the tokens on the map. A label that would overlap one already placed is
+            left out (``place_labels``; hover still names every point): highlighted tokens
+            first, then those that travelled furthest.
         ref_colors: optional colour per reference point (e.g. word groups).
         start: the snapshot shown before anything is played, "last" (where training took the
             tokens; zero-initialised tokens all sit on one point at the first snapshot) or
@@ -227,7 +325,9 @@ def animated_map(
     if start not in ("first", "last"):
         raise ValueError(f'start must be "first" or "last", got {start!r}')
     shown = 0 if start == "first" or not snapshots else len(snapshots) - 1
-    args = (kinds, highlight, labels, trails, trail_length)
+    xr, yr = fixed_ranges(ref_xy, df, margin)
+    placing = (xr, yr, _label_priority(df, highlight)) if labels else None
+    args = (kinds, highlight, placing, trails, trail_length)
     fig = go.Figure(data=static + _frame_traces(df, snapshots[shown] if snapshots else 0, *args))
     moving = list(range(len(static), len(fig.data)))
     meta = df.drop_duplicates("snapshot").set_index("snapshot")
@@ -237,13 +337,12 @@ def animated_map(
         traces = _frame_traces(df, s, *args)
         frames.append(go.Frame(data=traces, traces=moving, name=str(s), layout={"title": label}))
     fig.frames = frames
-    xr, yr = fixed_ranges(ref_xy, df, margin)
     fig.update_layout(
         title=title,
         height=height,
         xaxis={"range": xr, "autorange": False, "zeroline": False, "showgrid": False},
         yaxis={"range": yr, "autorange": False, "zeroline": False, "showgrid": False},
-        legend={"title": {"text": "token kind"}, "itemsizing": "constant"},
+        legend=_TOP_LEGEND,
         plot_bgcolor="white",
         updatemenus=[_play_pause(frame_duration)],
         sliders=[_slider(snapshots, meta, frame_duration, active=shown)],
@@ -312,6 +411,8 @@ def paths_figure(
     if len(ref_xy):
         fig.add_trace(_reference_trace(ref_xy, ref_words, None, len(ref_xy) > WEBGL_THRESHOLD))
     annotations = []
+    xr, yr = fixed_ranges(ref_xy, df, margin)
+    where = place_labels(df[df["snapshot"] == last], xr, yr, _label_priority(df, highlight))
     for kind in _kinds_in(df):
         mine = df[df["kind"] == kind]
         fig.add_trace(_trail_trace(*_trail_xy(mine, last, None), kind))
@@ -334,17 +435,16 @@ def paths_figure(
                 hovertemplate=_TOKEN_HOVER,
             )
         )
-        fig.add_trace(_token_trace(ends, kind, highlight, labels=True))
+        fig.add_trace(_token_trace(ends, kind, highlight, where))
         for (_, a), (_, b) in zip(starts.iterrows(), ends.iterrows(), strict=True):
             annotations.append(_arrow(a, b, KIND_COLORS[kind]))
-    xr, yr = fixed_ranges(ref_xy, df, margin)
     fig.update_layout(
         title=title,
         height=height,
         annotations=annotations,
         xaxis={"range": xr, "zeroline": False, "showgrid": False},
         yaxis={"range": yr, "zeroline": False, "showgrid": False},
-        legend={"title": {"text": "token kind"}},
+        legend=_TOP_LEGEND,
         plot_bgcolor="white",
     )
     return fig
@@ -402,7 +502,12 @@ def curves_figure(history: Mapping[str, Sequence[float]], *, title: str | None =
         )
     fig.update_xaxes(title_text="epoch", dtick=1)
     fig.update_yaxes(range=[0, 1], row=1, col=2)
-    fig.update_layout(title=title, height=360, margin={"l": 40, "r": 20, "t": 60, "b": 40})
+    fig.update_layout(
+        title=title,
+        height=380,
+        margin={"l": 40, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "x": 0.0, "y": -0.22, "yanchor": "top"},
+    )
     return fig
 
 
