@@ -24,7 +24,7 @@ TOKEN_KINDS = ("unk", "special", "oov", "promoted")
 MAP_COLUMNS = ("token", "kind", "snapshot", "step", "epoch", "x", "y", "nearest", "similarity")
 # Above this many reference points the reference is drawn with WebGL (scattergl).
 WEBGL_THRESHOLD = 1000
-_DIGITS = 4  # coordinates are rounded in the figure JSON only (keeps downloads small)
+_DIGITS = 4  # arrow annotations are rounded in the figure JSON (keeps downloads small)
 
 
 def _check_map_frame(df: pd.DataFrame) -> None:
@@ -62,8 +62,10 @@ def fixed_ranges(ref_xy, df: pd.DataFrame | None = None, margin: float = 0.05):
     ]
 
 
-def _r(values) -> list:
-    return np.round(np.asarray(values, dtype=float), _DIGITS).tolist()
+def _r(values) -> np.ndarray:
+    # float32 numpy arrays: plotly validates them without a Python loop and sends them to the
+    # browser as base64 typed arrays (4 bytes a number instead of ~10 characters of JSON).
+    return np.asarray(values, dtype=np.float32)
 
 
 def _reference_trace(ref_xy, ref_words, ref_colors, webgl: bool):
@@ -209,15 +211,14 @@ def _token_trace(
 
 
 def _trail_xy(paths: pd.DataFrame, upto: int, trail_length: int | None):
-    """All tokens' paths up to snapshot ``upto`` as one polyline with None separators."""
-    xs: list = []
-    ys: list = []
-    for _, path in paths[paths["snapshot"] <= upto].groupby("token", sort=False):
-        if trail_length is not None:
-            path = path.tail(trail_length + 1)
-        xs += _r(path["x"]) + [None]
-        ys += _r(path["y"]) + [None]
-    return xs, ys
+    """All tokens' paths up to snapshot ``upto`` as one polyline, a NaN gap after each token."""
+    path = paths[paths["snapshot"] <= upto].sort_values(["token", "snapshot"], kind="stable")
+    if trail_length is not None:
+        path = path.groupby("token", sort=False).tail(trail_length + 1)
+    tokens = path["token"].to_numpy()
+    ends = np.flatnonzero(tokens[1:] != tokens[:-1]) + 1
+    xy = np.insert(_r(path[["x", "y"]]), np.r_[ends, len(tokens)], np.nan, axis=0)
+    return xy[:, 0], xy[:, 1]
 
 
 def _trail_trace(xs, ys, kind: str):
@@ -288,6 +289,7 @@ def animated_map(
     margin: float = 0.05,
     height: int = 640,
     start: str = "last",
+    max_frames: int | None = 60,
 ) -> go.Figure:
     """The animated map: fixed reference words, trainable tokens moving over the snapshots.
 
@@ -308,6 +310,10 @@ def animated_map(
         start: the snapshot shown before anything is played, "last" (where training took the
             tokens; zero-initialised tokens all sit on one point at the first snapshot) or
             "first". "Replay" always plays from the first snapshot.
+        max_frames: a run with more snapshots is animated at this many evenly spaced ones
+            (the first and the last always among them), trails included. Each frame repeats
+            every trail up to it, so the figure grows with tokens x frames squared: 150 tokens
+            x 120 frames is about 16 MB, x 60 frames about 4 MB. None keeps every snapshot.
 
     The figure has one frame per snapshot, a slider and play / pause buttons, and axis
     ranges fixed over all frames.
@@ -316,6 +322,12 @@ def animated_map(
     ref_xy = _check_reference(ref_xy, ref_words)
     df = df_tokens.sort_values(["snapshot", "token"], kind="stable")
     snapshots = sorted(df["snapshot"].unique().tolist())
+    if max_frames is not None and len(snapshots) > max_frames:
+        if max_frames < 2:
+            raise ValueError(f"max_frames must be at least 2 (first and last), got {max_frames}")
+        keep = np.unique(np.linspace(0, len(snapshots) - 1, max_frames).round().astype(int))
+        snapshots = [snapshots[i] for i in keep]
+        df = df[df["snapshot"].isin(snapshots)]
     highlight = set(highlight or ())
     kinds = _kinds_in(df)
     webgl = len(ref_xy) > WEBGL_THRESHOLD

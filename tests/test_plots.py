@@ -67,11 +67,11 @@ def test_animated_map_opens_at_the_chosen_snapshot():
     assert last.layout.sliders[0].active == 3
     # The figure's own token traces are those of the last frame.
     for trace, frame_trace in zip(last.data[1:], last.frames[-1].data, strict=True):
-        assert list(trace.x) == list(frame_trace.x)
+        np.testing.assert_array_equal(trace.x, frame_trace.x)
     first = animated_map(df, REF_XY, REF_WORDS, start="first")
     assert first.layout.sliders[0].active == 0
     for trace, frame_trace in zip(first.data[1:], first.frames[0].data, strict=True):
-        assert list(trace.x) == list(frame_trace.x)
+        np.testing.assert_array_equal(trace.x, frame_trace.x)
     with pytest.raises(ValueError, match='start must be "first" or "last", got \'middle\''):
         animated_map(df, REF_XY, REF_WORDS, start="middle")
 
@@ -90,7 +90,7 @@ def test_reference_is_static_and_tokens_move():
     assert names == ["unk trail", "unk", "special trail", "special", "oov trail", "oov"]
     last = {t.name: t for t in fig.frames[-1].data}
     assert list(last["special"].x) == [2.0] and list(last["special"].y) == [-4.0]
-    assert list(last["special trail"].x) == [0.0, 1.0, 2.0, None]
+    np.testing.assert_array_equal(last["special trail"].x, [0.0, 1.0, 2.0, np.nan])
     assert last["oov"].marker.color == KIND_COLORS["oov"]
 
 
@@ -114,7 +114,7 @@ def test_trail_length_and_no_trails():
     df = token_table(snapshots=5, tokens=(("<url>", "special"),))
     fig = animated_map(df, REF_XY, REF_WORDS, trail_length=2)
     trail = {t.name: t for t in fig.frames[-1].data}["special trail"]
-    assert list(trail.x) == [2.0, 3.0, 4.0, None]
+    np.testing.assert_array_equal(trail.x, [2.0, 3.0, 4.0, np.nan])
     fig = animated_map(df, REF_XY, REF_WORDS, trails=False)
     assert [t.name for t in fig.data] == ["reference words", "special"]
 
@@ -316,3 +316,18 @@ def test_map_labels_stacked_and_spread_tokens():
         for tr in no_labels.frames[1].data
         if tr.name in ("unk", "special", "oov")
     )
+
+
+def test_long_runs_are_animated_at_evenly_spaced_snapshots():
+    df = token_table(snapshots=130, tokens=(("<url>", "special"),))
+    fig = animated_map(df, REF_XY, REF_WORDS, max_frames=60)
+    names = [int(f.name) for f in fig.frames]
+    assert len(names) == 60 and names[0] == 0 and names[-1] == 129
+    assert max(np.diff(names)) <= 3 and len(fig.layout.sliders[0].steps) == 60
+    trail = {t.name: t for t in fig.frames[-1].data}["special trail"]
+    assert len(trail.x) == 61  # one point per frame shown, then the gap
+    # The ranges still cover every position, and None keeps every snapshot.
+    np.testing.assert_allclose(fig.layout.xaxis.range[1], 129 + 130 * 0.05)
+    assert len(animated_map(df, REF_XY, REF_WORDS, max_frames=None).frames) == 130
+    with pytest.raises(ValueError, match="max_frames must be at least 2"):
+        animated_map(df, REF_XY, REF_WORDS, max_frames=1)

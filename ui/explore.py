@@ -25,6 +25,9 @@ class Projection:
     reference_idx: np.ndarray
     frame: pd.DataFrame
     notices: list[str] = field(default_factory=list)
+    #: The last animated map drawn, keyed by its options: reruns that change nothing else
+    #: (picking a token for the path table, ...) do not rebuild it (about 1 s at k = 150).
+    last_figure: tuple[tuple, Any] | None = None
 
 
 def projection_key(method: str, params: dict, n_ref: int) -> tuple:
@@ -74,9 +77,12 @@ def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kind
     """The animated map of ``proj``: reference fixed, tokens moving, optional highlights."""
     from pe_core import plots
 
+    key = (search, colour_by, bool(trails), tuple(kinds or ()))
+    if proj.last_figure is not None and proj.last_figure[0] == key:
+        return proj.last_figure[1]
     frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
     colors = None if colour_by is None else neighbourhood_colors(proj, colour_by)
-    return plots.animated_map(
+    fig = plots.animated_map(
         frame,
         proj.projector.embedding_,
         proj.projector.words_,
@@ -85,6 +91,8 @@ def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kind
         highlight=[search.strip()] if search and search.strip() else None,
         ref_colors=colors,
     )
+    proj.last_figure = (key, fig)
+    return fig
 
 
 def paths(proj: Projection, search: str = "", kinds=None):

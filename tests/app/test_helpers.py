@@ -150,3 +150,33 @@ def test_table_columns_reads_the_header():
     with pytest.raises(ValueError, match="needs a text and a label column"):
         loaders.table_columns("d.csv", b"only\nx\n")
     assert loaders.guess(["id", "Tweet", "Sentiment"], ("text", "tweet")) == 1
+
+
+def test_explore_map_is_rebuilt_only_when_its_options_change():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ui.explore import Projection, figure
+
+    frame = pd.DataFrame(
+        {
+            "token": ["<url>", "<url>", "lol", "lol"],
+            "kind": ["special", "special", "oov", "oov"],
+            "snapshot": [0, 1, 0, 1],
+            "step": [0, 5, 0, 5],
+            "epoch": [0.0, 0.5, 0.0, 0.5],
+            "x": [0.0, 1.0, 0.0, -1.0],
+            "y": [0.0, 1.0, 0.0, 1.0],
+            "nearest": ["", "a", "", "b"],
+            "similarity": [np.nan, 0.5, np.nan, 0.4],
+        }
+    )
+    projector = SimpleNamespace(embedding_=np.array([[0.0, 1.0], [1.0, 0.0]]), words_=["a", "b"])
+    proj = Projection("PCA", projector, np.array([0, 1]), frame)
+    first = figure(proj, kinds=["oov", "special"])
+    assert figure(proj, kinds=["oov", "special"]) is first
+    only_oov = figure(proj, kinds=["oov"])
+    assert only_oov is not first
+    assert {t.name for t in only_oov.data} == {"reference words", "oov trail", "oov"}
+    assert figure(proj, search="lol", kinds=["oov"]) is not only_oov
