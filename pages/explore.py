@@ -129,6 +129,6 @@ token = st.selectbox(
     tokens,
     persist_state="session",
     key="explore_token",
-    index=explore.default_token_index(tokens),
+    index=explore.default_token_index(result),
 )
 st.dataframe(explore.path_table(proj, token), width="stretch", hide_index=True)

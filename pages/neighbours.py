@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from pe_core.neighbours import nearest, neighbour_drift
-from ui import state
+from ui import explore, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -33,9 +33,13 @@ tokens = list(result.tokens)
 last = len(result.trajectory) - 1
 
 c = st.columns([1.4, 1, 1, 2])
-first_special = next((i for i, k in enumerate(result.token_kinds) if k == "special"), 0)
 token = c[0].selectbox(
-    "Token", tokens, index=first_special, persist_state="session", key="nb_token"
+    "Token",
+    tokens,
+    index=explore.default_token_index(result),
+    persist_state="session",
+    key="nb_token",
+    help="Opens on the token that moved furthest during training.",
 )
 k = c[1].slider("k", 1, 50, persist_state="session", key="opt_nb_k")
 metric = c[2].radio(

@@ -131,8 +131,11 @@ def found(proj: Projection, search: str) -> bool:
     return search in words or search in set(proj.frame.token)
 
 
-def default_token_index(tokens: list[str]) -> int:
-    return 1 if len(tokens) > 1 else 0
+def default_token_index(result) -> int:
+    """The token a page opens on: the one whose row travelled furthest (``<unk>`` last)."""
+    travel = np.linalg.norm(result.trajectory[-1] - result.trajectory[0], axis=1)
+    travel = np.where(np.asarray(result.token_kinds) == "unk", -1.0, travel)
+    return int(np.argmax(travel)) if len(travel) else 0
 
 
 def path_table(proj: Projection, token: str) -> pd.DataFrame:

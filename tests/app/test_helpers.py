@@ -180,3 +180,20 @@ def test_explore_map_is_rebuilt_only_when_its_options_change():
     assert only_oov is not first
     assert {t.name for t in only_oov.data} == {"reference words", "oov trail", "oov"}
     assert figure(proj, search="lol", kinds=["oov"]) is not only_oov
+
+
+def test_pages_open_on_the_token_that_travelled_furthest():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ui.explore import default_token_index
+
+    start = np.zeros((3, 2))
+    end = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 3.0]])  # <unk> moved most, but is last choice
+    result = SimpleNamespace(
+        trajectory=np.stack([start, end]), token_kinds=["unk", "special", "oov"]
+    )
+    assert default_token_index(result) == 2
+    result.token_kinds = ["special", "special", "oov"]
+    assert default_token_index(result) == 0
