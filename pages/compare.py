@@ -32,7 +32,7 @@ stop = right.button(
 )
 if start:
     with shown_errors("Starting the comparison", "Check the settings on the Train page."):
-        with st.spinner("Preparing (TensorFlow loads on the first run)…"):
+        with st.spinner("Starting the comparison…"):
             jobs.start_comparison()
         st.rerun()
 if stop and job is not None:
@@ -51,6 +51,9 @@ def progress() -> None:
     p = job.progress()
     if not job.done and p.get("queued"):
         st.progress(0.0, text="Queued: waiting for the training slot (another run is training).")
+        return
+    if not job.done and p.get("phase"):
+        st.progress(0.0, text=f"Starting · {p['phase']}…")
         return
     if not job.done:
         variant = p.get("variant") or "…"

@@ -74,7 +74,7 @@ stop = right.button("Stop", disabled=not running, width="stretch", icon=":materi
 
 if start:
     with shown_errors("Starting the run", "Check the settings above and the Data page."):
-        with st.spinner("Preparing the model (TensorFlow loads on the first run)…"):
+        with st.spinner("Starting the run…"):
             jobs.start_training()
         st.rerun()
 if stop and run is not None:

@@ -11,6 +11,9 @@ seeded from ``seed`` explicitly (no global random state is read or written), and
 op determinism is enabled process-wide, so the same seed gives the same trajectory bit for
 bit on CPU -- alone or next to another run in a parallel thread. Not covered: a different
 machine, TensorFlow version or thread count may change the last bits of the floats.
+
+Importing this module does not import TensorFlow (several seconds on a small machine): a
+``TrainingRun`` imports it in its own thread, so an app's page stays responsive meanwhile.
 """
 
 from __future__ import annotations
@@ -23,11 +26,7 @@ import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
-
-from pe_core import model as pe_model
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 MAX_AUTO_LEN = 100
@@ -36,6 +35,13 @@ AUTO_SNAPSHOTS = 75
 
 _TF_LOCK = threading.Lock()
 _TF_READY = False
+
+
+def _model_module():
+    """``pe_core.model`` (Keras, TensorFlow), imported at first use."""
+    from pe_core import model
+
+    return model
 
 
 def configure_tensorflow(threads: int | None = None) -> None:
@@ -50,6 +56,8 @@ def configure_tensorflow(threads: int | None = None) -> None:
     with _TF_LOCK:
         if _TF_READY:
             return
+        import tensorflow as tf
+
         n = int(threads or os.environ.get("PE_LAB_TF_THREADS") or os.cpu_count() or 1)
         try:
             tf.config.threading.set_intra_op_parallelism_threads(n)
@@ -170,6 +178,7 @@ class TrainConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        pe_model = _model_module()
         if self.encoder not in pe_model.ENCODERS:
             raise ValueError(f"encoder must be one of {pe_model.ENCODERS}, got {self.encoder!r}")
         if self.variant not in pe_model.VARIANTS:
@@ -343,6 +352,8 @@ def _prepare(vectors, texts, labels, cfg: TrainConfig, notices: list[str]) -> _D
 
 
 def _optimizer(name: str, learning_rate: float):
+    import keras
+
     lr = float(learning_rate)
     if name == "adam":
         return keras.optimizers.Adam(lr)
@@ -400,7 +411,7 @@ class _Trainer:
     def _snapshot(self, model) -> None:
         if self.snap_steps and self.snap_steps[-1] == self.step:
             return
-        rows = pe_model.trainable_rows(model)
+        rows = _model_module().trainable_rows(model)
         with self.lock:
             self.snap_rows.append(rows)
             self.snap_steps.append(self.step)
@@ -472,6 +483,7 @@ class _Trainer:
         cfg = self.cfg
         cfg.check()
         configure_tensorflow()
+        pe_model = _model_module()
         data = _prepare(self.vectors, self.texts, self.labels, cfg, self.notices)
         vocab = data.vocabulary
         self.tokens, self.token_kinds = list(vocab.trainable_tokens), list(vocab.token_kinds)
@@ -834,6 +846,7 @@ class TrainingRun:
             "n_snapshots": 0,
             "notices": [],
             "error": None,
+            "phase": "",
         }
 
     # -- control -------------------------------------------------------------------------------
@@ -894,7 +907,9 @@ class TrainingRun:
         batch (done in this epoch), batches_per_epoch, step, total_steps, fraction (0..1),
         eta_seconds (None until the first batch), elapsed (seconds since the run started
         training or preparing), metrics (latest loss/accuracy and last epoch's val metrics),
-        history (per completed epoch), n_snapshots, notices, error (message or None).
+        history (per completed epoch), n_snapshots, notices, error (message or None), phase
+        (what a running run is doing before its first batch: "loading TensorFlow", then
+        "preparing the data and the model", then "training").
         """
         with self._lock:
             p = dict(self._progress)
@@ -943,6 +958,7 @@ class TrainingRun:
         with self._lock:
             progress.pop("event", None)
             progress["state"] = "running"
+            progress["phase"] = "training"
             self._progress.update(progress)
         if self._callback is not None:
             self._callback(self.progress())
@@ -954,7 +970,9 @@ class TrainingRun:
                 self._set(state="stopped", queue_position=None)
                 return
             started = True
-            self._set(state="running", queue_position=None)
+            self._set(state="running", queue_position=None, phase="loading TensorFlow")
+            configure_tensorflow()  # the first run of a process imports TensorFlow here
+            self._set(phase="preparing the data and the model")
             vectors, texts, labels = self._args
             trainer = _Trainer(vectors, texts, labels, self._config, self._on_progress, self._stop)
             with self._lock:

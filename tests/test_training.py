@@ -3,6 +3,7 @@
 import gc
 import threading
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -352,3 +353,36 @@ def test_run_slot_shares_the_line_with_training_runs():
     with T.run_slot(stop) as ok:
         assert not ok  # stopped while waiting: nothing held
     assert T.scheduler_status() == {"limit": 1, "running": 0, "queued": 0}
+
+
+def test_importing_the_training_module_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pe_core.training; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_run_reports_loading_tensorflow_then_training(monkeypatch):
+    loading, go_on = threading.Event(), threading.Event()
+    real = T.configure_tensorflow
+
+    def slow_configure(threads=None):
+        loading.set()
+        assert go_on.wait(30)
+        real(threads)
+
+    monkeypatch.setattr(T, "configure_tensorflow", slow_configure)
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY).start()
+    assert loading.wait(30)
+    p = run.progress()
+    assert (p["state"], p["phase"], p["total_steps"]) == ("running", "loading TensorFlow", 0)
+    go_on.set()
+    assert run.join(120)
+    assert (run.progress()["state"], run.progress()["phase"]) == ("done", "training")

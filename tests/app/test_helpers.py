@@ -197,3 +197,42 @@ def test_pages_open_on_the_token_that_travelled_furthest():
     assert default_token_index(result) == 2
     result.token_kinds = ["special", "special", "oov"]
     assert default_token_index(result) == 0
+
+
+def test_the_train_page_says_what_a_starting_run_is_doing():
+    from ui.jobs import _status_text
+
+    base = {"state": "running", "total_steps": 0, "epoch": 0, "epochs": 8, "step": 0}
+    assert _status_text({**base, "phase": "loading TensorFlow"}) == (
+        "Starting · loading TensorFlow (the first run of the server only)…"
+    )
+    assert _status_text({**base, "phase": "preparing the data and the model"}) == (
+        "Starting · preparing the data and the model…"
+    )
+    running = {**base, "total_steps": 100, "step": 10, "epoch": 1, "eta_seconds": 65}
+    assert _status_text(running) == "Training · epoch 1/8 · step 10/100 · ETA 1 min 05 s"
+
+
+def test_a_job_waits_for_the_page_to_redraw_only_before_tensorflow_is_loaded(monkeypatch):
+    import sys
+
+    from ui import jobs
+
+    class Job:
+        def __init__(self):
+            self.started = threading.Event()
+
+        def start(self):
+            self.started.set()
+
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    loaded = Job()
+    jobs.start_after_redraw(loaded)
+    assert loaded.started.is_set()  # at once
+
+    monkeypatch.delitem(sys.modules, "tensorflow")
+    monkeypatch.setattr(jobs, "REDRAW_DELAY", 0.2)
+    fresh = Job()
+    jobs.start_after_redraw(fresh)
+    assert not fresh.started.is_set()
+    assert fresh.started.wait(5)
