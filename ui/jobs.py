@@ -228,7 +228,7 @@ class CompareJob:
         self._kwargs = train_kwargs
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._progress: dict[str, Any] = {"overall_fraction": 0.0, "variant": None}
+        self._progress: dict[str, Any] = {"overall_fraction": 0.0}
         self.result = None
         self.error: str | None = None
         self._thread = threading.Thread(target=self._main, name="pe-lab-compare", daemon=True)
@@ -270,7 +270,7 @@ class CompareJob:
                 configure_tensorflow()  # imports it, the first time in this server
                 from pe_core.experiments import compare_variants
 
-                self._on_progress({"overall_fraction": 0.0, "variant": None})
+                self._on_progress({"phase": "preparing the data and the models"})
                 self.result = compare_variants(
                     *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
                 )
