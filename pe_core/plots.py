@@ -374,7 +374,7 @@ def _play_pause(duration: int) -> dict:
         "type": "buttons",
         "direction": "left",
         "x": 0.0,
-        "y": -0.02,
+        "y": -0.07,
         "xanchor": "left",
         "yanchor": "top",
         "showactive": False,
@@ -393,7 +393,7 @@ def _slider(snapshots, meta: pd.DataFrame, duration: int, active: int = 0) -> di
         "active": active,
         "x": 0.22,
         "len": 0.78,
-        "y": -0.02,
+        "y": -0.07,
         "yanchor": "top",
         "currentvalue": {"prefix": "step "},
         "steps": [
