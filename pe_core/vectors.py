@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -835,12 +836,27 @@ class DownloadError(ValueError):
     """A GloVe download failed (offline, HTTP error, damaged archive); the message says what to do."""
 
 
+class DownloadStopped(DownloadError):
+    """``download_glove`` was stopped through its ``stop_event``; the next call resumes."""
+
+
+# One download per archive at a time in this process: two sessions asking for the same file
+# would otherwise append to the same .part file. The second waits, then finds the file there.
+_DOWNLOAD_LOCKS: dict[Path, threading.Lock] = {}
+_DOWNLOAD_LOCKS_GUARD = threading.Lock()
+
+
+def _download_lock(path: Path) -> threading.Lock:
+    with _DOWNLOAD_LOCKS_GUARD:
+        return _DOWNLOAD_LOCKS.setdefault(path.resolve(), threading.Lock())
+
+
 def _glove_url(name: str, base_url: str | None) -> str:
     base = base_url or os.environ.get("PE_LAB_GLOVE_URL") or DEFAULT_GLOVE_URL
     return base.rstrip("/") + f"/glove.{name}.zip"
 
 
-def _fetch(url: str, part: Path, timeout: float, progress) -> None:
+def _fetch(url: str, part: Path, timeout: float, progress, stop_event=None) -> None:
     """Append the rest of ``url`` to ``part`` (HTTP Range from its current size)."""
     done = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": "pe-lab"})
@@ -863,16 +879,21 @@ def _fetch(url: str, part: Path, timeout: float, progress) -> None:
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)
+                if stop_event is not None and stop_event.is_set():
+                    raise DownloadStopped(
+                        f"download of {url} stopped after {done:,} bytes; they are kept in "
+                        f"{part} and the next download resumes from there"
+                    )
     if total is not None and done < total:
         raise ConnectionError(f"connection closed after {done:,} of {total:,} bytes")
 
 
-def _download(url: str, target: Path, timeout: float, retries: int, progress) -> None:
+def _download(url: str, target: Path, timeout: float, retries: int, progress, stop_event) -> None:
     """Download ``url`` to ``target`` through ``target.part``, resuming after interruptions."""
     part = target.with_name(target.name + ".part")
     for attempt in range(retries + 1):
         try:
-            _fetch(url, part, timeout, progress)
+            _fetch(url, part, timeout, progress, stop_event)
             break
         except urllib.error.HTTPError as exc:
             raise DownloadError(_offline_hint(url, f"HTTP {exc.code} {exc.reason}")) from None
@@ -906,6 +927,7 @@ def download_glove(
     timeout: float = 30.0,
     retries: int = 3,
     keep_zip: bool = True,
+    stop_event: threading.Event | None = None,
 ) -> Path:
     """Download Stanford GloVe ``glove.<name>.zip``, extract ``glove.<name>.<dim>d.txt``, cache it.
 
@@ -923,28 +945,37 @@ def download_glove(
         timeout: seconds to wait on the network before giving up on one request.
         retries: how many times an interrupted transfer is resumed within this call.
         keep_zip: keep the zip after extraction (other dimensions then need no download).
+        stop_event: when set, the transfer stops after the current chunk and raises
+            ``DownloadStopped``; the bytes so far are kept for the next call to resume.
 
     Returns:
         Path of the extracted text file.
 
     Raises:
         DownloadError (a ``ValueError``): offline, HTTP error or damaged zip; the message says
-        how to use a local file instead.
+        how to use a local file instead. ``DownloadStopped`` (a ``DownloadError``) when stopped.
+
+    Calls for the same archive in one process run one after the other (the second then finds
+    the file), never into the same partial file at once.
     """
     root = (Path(cache_dir) if cache_dir else default_cache_dir()) / "glove"
     root.mkdir(parents=True, exist_ok=True)
     member = f"glove.{name}.{dim}d.txt"
     text = root / member
-    if not text.exists():
-        archive = root / f"glove.{name}.zip"
-        if not archive.exists():
-            _download(_glove_url(name, base_url), archive, timeout, retries, progress)
-        with zipfile.ZipFile(archive) as zf:
-            if member not in zf.namelist():
-                raise DownloadError(f"{archive} has no member {member}; members: {zf.namelist()}")
-            with zf.open(member) as src:
-                _atomic_write(text, lambda f: shutil.copyfileobj(src, f, _CHUNK))
-        if not keep_zip:
-            archive.unlink(missing_ok=True)
+    archive = root / f"glove.{name}.zip"
+    with _download_lock(archive):
+        if not text.exists():
+            if not archive.exists():
+                url = _glove_url(name, base_url)
+                _download(url, archive, timeout, retries, progress, stop_event)
+            with zipfile.ZipFile(archive) as zf:
+                if member not in zf.namelist():
+                    raise DownloadError(
+                        f"{archive} has no member {member}; members: {zf.namelist()}"
+                    )
+                with zf.open(member) as src:
+                    _atomic_write(text, lambda f: shutil.copyfileobj(src, f, _CHUNK))
+            if not keep_zip:
+                archive.unlink(missing_ok=True)
     load_vectors(text, cache_dir=cache_dir)
     return text

@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from pe_core.vectors import DownloadError, download_glove, load_vectors
+from pe_core.vectors import DownloadError, DownloadStopped, download_glove, load_vectors
 
 ROWS50 = "".join(
     f"w{i} " + " ".join(f"{(i + j) / 100:.2f}" for j in range(50)) + "\n" for i in range(40)
@@ -158,3 +158,49 @@ def test_missing_member_and_not_a_zip(tmp_path):
         with pytest.raises(DownloadError, match="not a zip archive"):
             download_glove(dim=50, cache_dir=tmp_path / "other", base_url=server.url)
     assert not (tmp_path / "other" / "glove" / "glove.6B.zip.part").exists()
+
+
+def test_a_stopped_download_keeps_its_bytes_and_the_next_call_resumes(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("glove.6B.50d.txt", ROWS50)
+        zf.writestr("filler.bin", bytes(1_000_000))  # about four chunks
+    payload = buf.getvalue()
+    stop, seen = threading.Event(), []
+
+    def progress(done, total):
+        seen.append(done)
+        stop.set()  # stop after the first chunk
+
+    part = tmp_path / "glove" / "glove.6B.zip.part"
+    with Server(payload) as server:
+        with pytest.raises(DownloadStopped, match="next download resumes"):
+            download_glove(
+                dim=50, cache_dir=tmp_path, base_url=server.url, progress=progress, stop_event=stop
+            )
+        assert 0 < part.stat().st_size == seen[-1] < len(payload)
+        path = download_glove(dim=50, cache_dir=tmp_path, base_url=server.url)
+    assert server.requests[1]["range"] == f"bytes={seen[-1]}-"
+    assert (tmp_path / "glove" / "glove.6B.zip").read_bytes() == payload
+    np.testing.assert_allclose(load_vectors(path, cache_dir=tmp_path).matrix, expected50())
+
+
+def test_two_threads_asking_for_the_same_file_download_it_once(tmp_path):
+    payload = make_zip()
+    paths, errors = [], []
+
+    def fetch():
+        try:
+            paths.append(download_glove(dim=50, cache_dir=tmp_path, base_url=server.url))
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    with Server(payload) as server:
+        threads = [threading.Thread(target=fetch) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert errors == [] and len(paths) == 2 and paths[0] == paths[1]
+    assert len(server.requests) == 1
+    assert (tmp_path / "glove" / "glove.6B.zip").read_bytes() == payload
