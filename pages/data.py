@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import assets, loaders, paths, state
+from ui import assets, downloads, loaders, paths, state
 from ui.errors import shown_errors
 from ui.highlight import TOKEN_CSS, token_chips, token_spans
 
@@ -43,6 +43,7 @@ def summary() -> None:
         )
 
 
+downloads.collect()  # (the sidebar does this too; a page run alone, as in AppTest, has none)
 summary()
 tab_vec, tab_data, tab_tok, tab_train = st.tabs(
     ["Word vectors", "Dataset", "Special tokens", "Trainable set"]
@@ -127,30 +128,40 @@ with tab_vec:
         dim = c2.selectbox(
             "Dimensions", [50, 100, 200, 300], persist_state="session", key="glove_dim"
         )
-        st.caption("Downloads from the Stanford NLP site into the cache (PE_LAB_CACHE) once.")
-        if st.button("Download and load", type="primary"):
-            with shown_errors(
-                "Downloading GloVe",
-                "Check the network, or place the file in the data directory and load it by path.",
-            ):
-                from pe_core.vectors import download_glove, load_vectors
+        st.caption(
+            "Downloads from the Stanford NLP site into the cache (PE_LAB_CACHE) once, in the "
+            "background: the app stays usable meanwhile."
+        )
+        job = s.get("download_job")
+        busy = job is not None and not job.done
+        if st.button("Download and load", type="primary", disabled=busy):
+            downloads.start(name, int(dim), limit)
+            st.rerun()
 
-                bar = st.progress(0.0, text="Downloading…")
-
-                def downloaded(done: int, total: int | None) -> None:
-                    size = f"{done / 1e6:,.0f} MB" + (f" of {total / 1e6:,.0f} MB" if total else "")
-                    bar.progress(
-                        min(done / total, 1.0) if total else 0.0, text=f"Downloading… {size}"
-                    )
-
-                path = download_glove(name=name, dim=int(dim), progress=downloaded)
-                vectors = load_vectors(
-                    path,
-                    max_words=limit,
-                    progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0), text="Reading…"),
+        @st.fragment(run_every=1.0 if busy else None)
+        def download_status() -> None:
+            job = s.get("download_job")
+            if job is None:
+                return
+            p = job.progress()
+            if not job.done:
+                st.progress(p["fraction"], text=job.text())
+                if st.button("Stop the download", icon=":material/stop:"):
+                    job.stop()
+                return
+            if busy:  # ended since the page was drawn: redraw it all (button, summary, sidebar)
+                st.rerun(scope="app")
+            if p["phase"] == "failed":
+                st.error(
+                    f"Downloading GloVe failed: {p['error']}\n\nCheck the network, or place "
+                    "the file in the data directory and load it by path."
                 )
-                state.set_vectors(vectors, f"GloVe {name} {dim}d")
-                st.rerun()
+            elif p["phase"] == "stopped":
+                st.info(f"Download stopped: {p['error']}", icon=":material/pause:")
+            else:
+                st.success(f"Loaded {job.label}.", icon=":material/check_circle:")
+
+        download_status()
 
 with tab_data:
     ds = s.dataset

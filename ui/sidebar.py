@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import jobs, state
+from ui import downloads, jobs, state
 from ui.errors import shown_errors
 
 
 def render() -> None:
     """Draw the current setup; never raises (a broken setup shows as an error line)."""
     s = st.session_state
+    downloads.collect()  # a GloVe download that finished meanwhile becomes the current vectors
     with st.sidebar:
         st.markdown("### Current setup")
         vectors, dataset = s.vectors, s.dataset
@@ -28,3 +29,6 @@ def render() -> None:
         compare = jobs.compare_status_text()
         if compare:
             st.markdown(f"**Comparison** · {compare}")
+        download = downloads.status_text()
+        if download:
+            st.markdown(f"**Download** · {download}")

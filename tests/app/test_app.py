@@ -241,3 +241,45 @@ def test_second_session_queues_behind_the_first_and_stop_frees_the_slot():
         assert second.session_state["result"] is not first.session_state["run"].result
     finally:
         set_max_concurrent_runs(before)
+
+
+def _wait_for_download(at: AppTest, timeout: float = 60.0) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = at.session_state["download_job"]
+        if job.done:
+            return at.run()
+        time.sleep(0.1)
+    raise AssertionError(f"download still running after {timeout} s: {job.progress()}")
+
+
+def test_glove_download_runs_in_the_background_and_becomes_the_vectors(monkeypatch):
+    from glove_server import Server, make_zip
+
+    with Server(make_zip()) as server:
+        monkeypatch.setenv("PE_LAB_GLOVE_URL", server.url)
+        at = _app().switch_page("pages/data.py").run()
+        at.radio(key="opt_vectors_source").set_value("Download GloVe").run()
+        _button(at, "Download and load").click().run()
+        assert not at.exception and _errors(at) == [], _errors(at)
+        at = _wait_for_download(at)
+    assert not at.exception and _errors(at) == [], _errors(at)
+    assert at.session_state["vectors_desc"] == "GloVe 6B 50d"
+    assert len(at.session_state["vectors"]) == 40 and at.session_state["vectors"].dim == 50
+    assert any("**Current:** GloVe 6B 50d — 40 words × 50 d" in m.value for m in at.markdown)
+    assert [s.value for s in at.success] == ["Loaded GloVe 6B 50d."]
+
+
+def test_failed_glove_download_shows_an_error_and_keeps_the_vectors(monkeypatch):
+    from glove_server import Server, make_zip
+
+    with Server(make_zip(), status=404) as server:
+        monkeypatch.setenv("PE_LAB_GLOVE_URL", server.url)
+        at = _app().switch_page("pages/data.py").run()
+        at.radio(key="opt_vectors_source").set_value("Download GloVe").run()
+        _button(at, "Download and load").click().run()
+        at = _wait_for_download(at)
+    assert not at.exception
+    assert any("Downloading GloVe failed" in e and "HTTP 404" in e for e in _errors(at))
+    assert at.session_state["vectors_desc"] == "Embedded demo"
+    assert not _button(at, "Download and load").disabled

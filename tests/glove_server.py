@@ -1,0 +1,69 @@
+"""A local GloVe mirror for tests: serves a small glove.6B.zip on 127.0.0.1 with HTTP Range."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+import zipfile
+
+ROWS50 = "".join(
+    f"w{i} " + " ".join(f"{(i + j) / 100:.2f}" for j in range(50)) + "\n" for i in range(40)
+)
+ROWS100 = "".join(f"w{i} " + " ".join(["0.5"] * 100) + "\n" for i in range(40))
+
+
+def make_zip() -> bytes:
+    buf = io.BytesIO()
+    # Stored (not deflated) so an interruption after N bytes lands inside the data.
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("glove.6B.50d.txt", ROWS50)
+        zf.writestr("glove.6B.100d.txt", ROWS100)
+    return buf.getvalue()
+
+
+class Server:
+    """Serves /glove.6B.zip with Range support; can cut the first response after N bytes."""
+
+    def __init__(self, payload: bytes, cut_first_after: int | None = None, status: int = 200):
+        self.payload, self.cut, self.status = payload, cut_first_after, status
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.requests.append({"path": self.path, "range": self.headers.get("Range")})
+                if outer.status != 200 or self.path != "/glove.6B.zip":
+                    self.send_error(outer.status if outer.status != 200 else 404)
+                    return
+                start = 0
+                if rng := self.headers.get("Range"):
+                    start = int(rng.split("=")[1].split("-")[0])
+                body = outer.payload[start:]
+                self.send_response(206 if start else 200)
+                if start:
+                    size = len(outer.payload)
+                    self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if outer.cut is not None and len(outer.requests) == 1:
+                    self.wfile.write(body[: outer.cut])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
