@@ -7,49 +7,25 @@ current chunk (the bytes stay on disk and the next download resumes from them).
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+from ui.runs import ThreadJob
 
 
-class GloveDownload:
+class GloveDownload(ThreadJob):
     """Download GloVe ``name`` / ``dim`` and read it (``max_words``), in the background."""
 
     def __init__(self, name: str, dim: int, max_words: int | None) -> None:
+        progress = {"phase": "starting", "done": 0, "total": None, "fraction": 0.0, "error": None}
+        super().__init__("pe-lab-download", progress)
         self.name, self.dim, self.max_words = name, int(dim), max_words
         self.vectors = None
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._progress: dict[str, Any] = {
-            "phase": "starting",
-            "done": 0,
-            "total": None,
-            "fraction": 0.0,
-            "error": None,
-        }
-        self._thread = threading.Thread(target=self._main, name="pe-lab-download", daemon=True)
 
     @property
     def label(self) -> str:
         return f"GloVe {self.name} {self.dim}d"
 
-    def start(self) -> GloveDownload:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
     @property
     def done(self) -> bool:
         return self.progress()["phase"] in ("done", "stopped", "failed")
-
-    def join(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def progress(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._progress)
 
     def text(self) -> str:
         """One line for the progress bar."""
@@ -62,10 +38,6 @@ class GloveDownload:
         if p["phase"] == "reading":
             return f"Extracting and reading {self.label}…"
         return f"{self.label}: {p['phase']}"
-
-    def _set(self, **values) -> None:
-        with self._lock:
-            self._progress.update(values)
 
     def _downloaded(self, done: int, total: int | None) -> None:
         fraction = min(done / total, 1.0) * 0.9 if total else 0.0  # the last 10 %: reading

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from ui import state
-from ui.runs import REGISTRY, session_alive
+from ui.runs import REGISTRY, ThreadJob, session_alive
 
 #: Reference words on the live map (PCA of the most relevant frozen words).
 LIVE_REFERENCE = 1500
@@ -218,27 +218,15 @@ def run_status_text() -> str:
     return p["state"]
 
 
-class CompareJob:
+class CompareJob(ThreadJob):
     """``compare_variants`` (three trainings) in a background thread, watched like a run."""
 
     def __init__(self, vectors, texts, labels, **train_kwargs) -> None:
-        import threading
-
+        super().__init__("pe-lab-compare", {"overall_fraction": 0.0})
         self._args = (vectors, texts, labels)
         self._kwargs = train_kwargs
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._progress: dict[str, Any] = {"overall_fraction": 0.0}
         self.result = None
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._main, name="pe-lab-compare", daemon=True)
-
-    def start(self) -> CompareJob:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
 
     @property
     def done(self) -> bool:
@@ -247,10 +235,6 @@ class CompareJob:
     @property
     def stopped(self) -> bool:
         return self._stop.is_set()
-
-    def progress(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._progress)
 
     def _on_progress(self, progress: dict[str, Any]) -> None:
         with self._lock:

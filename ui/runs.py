@@ -1,4 +1,4 @@
-"""Background jobs (training runs, comparisons) keyed by the browser session that owns them.
+"""Background jobs (training runs, comparisons, downloads) keyed by the browser session that owns them.
 
 Non-UI: no streamlit import at module level. A watchdog thread stops the jobs of sessions that
 have gone away (tab closed, network lost for longer than a grace period) and releases what they
@@ -18,6 +18,39 @@ from typing import Any, Protocol
 LOG = logging.getLogger("pe_lab.runs")
 #: Seconds a session may stay disconnected before its jobs are stopped (env override for tests).
 GRACE_ENV = "PE_LAB_DISCONNECT_GRACE"
+
+
+class ThreadJob:
+    """A job done by one daemon thread running ``_main``: ``start()``, ``stop()`` (sets the
+    event ``_stop`` that the work checks), ``join()`` and a thread-safe ``progress()`` copy."""
+
+    def __init__(self, name: str, progress: dict[str, Any]) -> None:
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._progress: dict[str, Any] = dict(progress)
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+
+    def _main(self) -> None:
+        raise NotImplementedError
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def progress(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._progress)
+
+    def _set(self, **values) -> None:
+        with self._lock:
+            self._progress.update(values)
 
 
 class Job(Protocol):
