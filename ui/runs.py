@@ -1,4 +1,4 @@
-"""Background jobs (training runs, comparisons, downloads) keyed by the browser session that owns them.
+"""Background jobs (training runs, comparisons, downloads), keyed by the session that owns them.
 
 Non-UI: no streamlit import at module level. A watchdog thread stops the jobs of sessions that
 have gone away (tab closed, network lost for longer than a grace period) and releases what they
