@@ -86,9 +86,9 @@ def start_after_redraw(job) -> None:
     """``job.start()``, a moment later if TensorFlow still has to be imported.
 
     Importing TensorFlow holds the interpreter lock for seconds at a time; started at once, it
-    would keep the server from sending the page its "Starting…" state (measured: the browser
-    showed it 3.9 s after the click, 0.9 s with this delay). Stopping meanwhile still works:
-    a stopped job that starts ends at once.
+    would keep the server from sending the page its "Starting…" state (measured in Chromium:
+    3.9 s after the click without this delay, 0.4-0.9 s with it). Stopping meanwhile still
+    works: a stopped job that starts ends at once.
     """
     import sys
     import threading
