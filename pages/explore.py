@@ -12,11 +12,7 @@ st.caption(
     "Where each trainable token travelled during training, on a map of the pretrained words "
     "that never moves. Press play, or drag the slider through the snapshots."
 )
-result = s.get("result")
-if result is None:
-    st.info("Nothing to explore yet: train a model first.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+result = state.require_result("Nothing to explore yet")
 
 c = st.columns([1.2, 1, 1, 1])
 method = c[0].radio(

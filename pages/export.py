@@ -15,11 +15,7 @@ st.caption(
     "Take the results elsewhere: TensorBoard's Embedding Projector, GloVe files, CSV, "
     "the Keras model, and the animated map as a page that works offline."
 )
-result = s.get("result")
-if result is None:
-    st.info("Nothing to export yet: train a model first.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+result = state.require_result("Nothing to export yet")
 vectors = s.run_vectors
 
 

@@ -23,11 +23,7 @@ st.caption(
     "Exact nearest pretrained words of a trainable token at any snapshot, and which words "
     "entered or left its neighbourhood during training."
 )
-result = s.get("result")
-if result is None:
-    st.info("No trained tokens yet: train a model first.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+result = state.require_result("No trained tokens yet")
 vectors = s.run_vectors
 tokens = list(result.tokens)
 last = len(result.trajectory) - 1

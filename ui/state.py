@@ -59,6 +59,16 @@ def require_app(page_file: str) -> None:
         st.switch_page("app.py")
 
 
+def require_result(nothing_yet: str):
+    """The session's last training result; without one, say so, link to Train and stop."""
+    result = st.session_state.get("result")
+    if result is None:
+        st.info(f"{nothing_yet}: train a model first.", icon=":material/info:")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    return result
+
+
 def init_session() -> None:
     """Fill the defaults at the first visit (settings, demo vectors and dataset, rules)."""
     state = st.session_state
