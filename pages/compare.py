@@ -53,10 +53,7 @@ def progress() -> None:
         st.progress(0.0, text="Queued: waiting for the training slot (another run is training).")
         return
     if not job.done and not p.get("variant"):  # before the first variant's first report
-        phase = p.get("phase", "")
-        if phase == "loading TensorFlow":
-            phase += " (the first run of the server only)"
-        st.progress(0.0, text=f"Starting · {phase}…" if phase else "Starting…")
+        st.progress(0.0, text=jobs.starting_text(p.get("phase", "")))
         return
     if not job.done:
         variant = p.get("variant") or "…"

@@ -143,18 +143,22 @@ def _eta(seconds) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
+def starting_text(phase: str) -> str:
+    """The progress line of a job before its first batch: "Starting · <phase>…"."""
+    if phase == "loading TensorFlow":
+        phase += " (the first run of the server only)"
+    return f"Starting · {phase}…" if phase else "Starting…"
+
+
 def _status_text(p: dict) -> str:
     st_ = p["state"]
     if st_ == "queued":
         pos = p.get("queue_position")
         return f"Queued: position {pos} — other sessions are training" if pos else "Queued"
     if st_ in ("created",):
-        return "Starting…"
+        return starting_text("")
     if st_ == "running" and not p["total_steps"]:
-        phase = p.get("phase") or "preparing the data and the model"
-        if phase == "loading TensorFlow":
-            phase += " (the first run of the server only)"
-        return f"Starting · {phase}…"
+        return starting_text(p.get("phase") or "preparing the data and the model")
     epoch = f"epoch {max(p['epoch'], 1)}/{p['epochs']}"
     steps = f"step {p['step']}/{p['total_steps']}" if p["total_steps"] else "preparing the data"
     if st_ == "running":
