@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pe_core.vectors import _is_number  # one test of 'is this field a number'
+
 TEXT_NAMES = ("text", "sentence", "tweet", "content", "review", "message", "body", "comment",
               "document", "post", "utterance")  # fmt: skip
 LABEL_NAMES = ("label", "sentiment", "class", "target", "category", "polarity", "labels",
@@ -192,14 +194,6 @@ def _find_column(spec, header: list[str], role: str, source: str) -> int:
         if name == spec or _norm(name) == _norm(spec):
             return j
     raise ValueError(f"{role}_column {spec!r} not found in {source}; columns found: {header}")
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _guess_columns(header, rows, text_column, label_column, source, notes) -> tuple[int, int]:

@@ -368,7 +368,7 @@ class _Rows:
         self.words, self.matrix, self.skipped, self.lines = words, matrix, skipped, lines
 
 
-def _is_number(token: bytes) -> bool:
+def _is_number(token: bytes | str) -> bool:
     try:
         float(token)
     except ValueError:
