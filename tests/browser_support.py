@@ -1,10 +1,12 @@
 """Shared by the browser tests (tests/e2e, tests/load) and bench/bench_app.py: Debian's
-Chromium, its flags for this sandbox, the skip-or-fail rule and a free loopback port."""
+Chromium, its flags for this sandbox, the skip-or-fail rule, a free loopback port and stopping
+the app server."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_server(proc: subprocess.Popen, timeout: float) -> None:
+    """Terminate a ``streamlit run`` process; kill it if it has not exited within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()

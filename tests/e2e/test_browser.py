@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser
+from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -65,11 +65,7 @@ def _serve(tmp_path: Path, **env_overrides: str):
             _wait_healthy(url, proc)
             yield url, log_path
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc, timeout=15)
 
 
 @pytest.fixture

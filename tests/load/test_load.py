@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser
+from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser, stop_server
 
 pytestmark = pytest.mark.load
 
@@ -99,11 +99,7 @@ def server(tmp_path):
                 time.sleep(0.3)
         yield url, proc, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc, timeout=20)
         log.close()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copyfile(log_path, ARTIFACTS / "load_test_server.log")
