@@ -1,117 +1,161 @@
-"""Export page: every result of the last run as a file."""
+"""Export page: every result of the last run as a file, built only when its button is clicked."""
 
 import functools
 
 import streamlit as st
 
 from pe_core import export
-from ui import explore, state
+from ui import explore, exports, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
 s = st.session_state
 st.title("Export")
 st.caption(
-    "Take the results elsewhere: TensorBoard's Embedding Projector, GloVe files, CSV, "
-    "the Keras model, and the animated map as a page that works offline."
+    "Take the results elsewhere: a classifier that reads raw text, the trained rows as a small "
+    "adapter, TensorBoard's Embedding Projector, GloVe files, CSV, and the map on the Explore "
+    "page as a page that works offline. Each file is built when you click its button."
 )
 result = state.require_result("Nothing to export yet")
 vectors = s.run_vectors
+CLASSIFIER_FILE = "pe_lab_classifier.zip"
 
 
-def item(title: str, text: str, action: str, make, file_name: str, mime: str, *, lazy=False):
-    """One download: a short explanation and a button; ``make`` builds the file's content."""
+def item(title: str, text: str, make, file_name: str, mime: str) -> None:
+    """One download: a short explanation and a button; ``make()`` builds the file on click."""
     with st.container(border=True):
         left, right = st.columns([3, 1], vertical_alignment="center")
         left.markdown(f"**{title}**  \n{text}")
-        with right, shown_errors(action):
-            # Large files are built only when clicked (deferred), the rest now.
-            data = make if lazy else make()
-            st.download_button(
-                "Download",
-                data,
-                file_name=file_name,
-                mime=mime,
-                width="stretch",
-                icon=":material/download:",
-                on_click="ignore",
-                key=f"dl_{file_name}",
-            )
+        right.download_button(
+            "Download",
+            make,  # a callable: run only when clicked, never on a rerun
+            file_name=file_name,
+            mime=mime,
+            width="stretch",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"dl_{file_name}",
+        )
 
 
-big = len(vectors) > 50_000
+def projector_zip() -> bytes:
+    return export.projector_bundle(result, vectors, explore.export_reference(result, vectors))
+
+
+def adapter_zip() -> bytes:
+    return export.adapter_bytes(export.adapter_from_result(result))
+
+
+st.subheader("The model")
+if result.model is None:
+    st.warning(
+        "This run's model was released to free memory, so the classifier and the .keras model "
+        "cannot be exported: train again to export them.",
+        icon=":material/warning:",
+    )
+else:
+    item(
+        "Classifier that reads raw text (.zip)",
+        f"The model with its vocabulary ({result.vocabulary.num_frozen:,} words, "
+        f"{len(result.tokens)} trainable tokens), tokenizer rules and labels "
+        f"({', '.join(map(str, result.label_names))}): feed it tweets, get probabilities. "
+        "Three lines in Python, with PE Lab installed:",
+        functools.partial(export.classifier_bundle_bytes, result),
+        CLASSIFIER_FILE,
+        "application/zip",
+    )
+    st.code(export.usage_snippet(CLASSIFIER_FILE), language="python")
+    item(
+        "Keras model only (.keras)",
+        "The model alone reads ids, not text; load it with "
+        "`keras.saving.load_model(path, safe_mode=True)` after `import pe_core`.",
+        functools.partial(export.model_keras_bytes, result),
+        "pe_lab_model.keras",
+        "application/octet-stream",
+    )
+
+st.subheader("The trained rows")
 item(
-    "Embedding Projector bundle (.zip)",
-    "vectors.tsv, metadata.tsv (word, kind, token, snapshot, step) and projector_config.pbtxt: "
-    "the reference words and every token at every snapshot. Load it at "
-    "projector.tensorflow.org.",
-    "Building the projector bundle",
-    functools.partial(
-        export.projector_bundle, result, vectors, explore.export_reference(result, vectors)
-    ),
-    "pe_lab_projector.zip",
+    "Adapter: only the trained rows (.zip)",
+    f"{exports.adapter_size_text(result)}: the {len(result.tokens)} trainable tokens with their "
+    "kinds, trained and initial rows (adapter.json + .npy). Put them into any copy of the "
+    "vectors with `pe_core.adapter.apply_adapter(vectors, load_adapter(path))`.",
+    adapter_zip,
+    "pe_lab_adapter.zip",
     "application/zip",
-    lazy=big,
 )
 item(
     "Trained rows (GloVe text)",
-    f"The {len(result.tokens)} trainable tokens at the last "
-    "snapshot, one `token v1 … vd` line each.",
-    "Writing the trained rows",
+    f"The {len(result.tokens)} trainable tokens at the last snapshot, one `token v1 … vd` "
+    "line each.",
     functools.partial(export.trained_rows_glove, result),
     "pe_lab_trained_rows.txt",
     "text/plain",
 )
 item(
     "GloVe file with the trained rows",
-    f"All {len(vectors):,} pretrained words plus the new "
-    "tokens appended (promoted words replaced in place).",
-    "Writing the GloVe file",
+    f"All {len(vectors):,} pretrained words plus the new tokens appended (promoted words "
+    "replaced in place): the adapter applied to the vectors.",
     functools.partial(export.glove_with_trained, vectors, result),
     "glove_with_trained.txt",
     "text/plain",
-    lazy=big,
+)
+item(
+    "Embedding Projector bundle (.zip)",
+    "vectors.tsv, metadata.tsv (word, kind, token, snapshot, step) and projector_config.pbtxt: "
+    "the reference words and every token at every snapshot. Load it at "
+    "projector.tensorflow.org.",
+    projector_zip,
+    "pe_lab_projector.zip",
+    "application/zip",
 )
 item(
     "Trajectory (CSV)",
     "Every token at every snapshot: token, kind, snapshot, step, epoch, d0 … d(d-1).",
-    "Writing the trajectory",
     functools.partial(export.trajectory_csv, result),
     "pe_lab_trajectory.csv",
     "text/csv",
 )
-projections = list(s.get("projections", {}).values())
-if projections:
-    proj = projections[-1]
+
+st.subheader("The map on the Explore page")
+view, proj = exports.on_screen_projection()
+label, slug = exports.view_label(*view), exports.view_slug(*view)
+if proj is None:
+    offer = st.empty()  # the offer goes away once the map exists
+    with offer.container():
+        st.info(
+            f"The Explore page is set to {label}, and that map has not been computed yet, so "
+            "its coordinates and animated map cannot be exported.",
+            icon=":material/info:",
+        )
+        clicked = st.button(f"Compute the {view[0]} map", type="primary")
+    if clicked:
+        with shown_errors(f"Computing the {view[0]} map", "Try other parameters or PCA."):
+            bar = st.progress(0.0, text="Fitting the reference layout…")
+
+            def report(fraction, message):
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+            proj = explore.compute(*view, report)
+            bar.empty()
+            offer.empty()
+if proj is not None:
     item(
-        f"Projected coordinates, {proj.method} (CSV)",
+        f"Projected coordinates: {label} (CSV)",
         "x, y per token and snapshot, with the nearest word and its cosine.",
-        "Writing the coordinates",
         functools.partial(export.coordinates_csv, proj.frame),
-        "pe_lab_coordinates.csv",
+        f"pe_lab_coordinates_{slug}.csv",
         "text/csv",
     )
-    item(
-        f"Animated map, {proj.method} (HTML)",
-        "The map with its play button as one "
-        "standalone HTML file (plotly.js embedded, works offline).",
-        "Writing the HTML map",
-        functools.partial(export.map_html, explore.figure(proj)),
-        "pe_lab_map.html",
-        "text/html",
-    )
-else:
-    st.info(
-        "Open the Explore page once to add the projected coordinates and the HTML map.",
-        icon=":material/info:",
-    )
-item(
-    "Keras model (.keras)",
-    "The trained classifier; load it with "
-    "`keras.saving.load_model(path, safe_mode=True)` after `import pe_core.layers`.",
-    "Saving the model",
-    functools.partial(export.model_keras_bytes, result),
-    "pe_lab_model.keras",
-    "application/octet-stream",
-    lazy=True,
-)
+    with shown_errors("Drawing the map"):
+        figure = exports.on_screen_figure(proj)
+        item(
+            f"Animated map: {label} (HTML)",
+            "The map as Explore shows it (trails "
+            f"{'on' if s.get('opt_trails', True) else 'off'}), as one standalone page that "
+            "works offline (plotly.js embedded). It opens on the first snapshot; ▶ Play grows "
+            "each token's trail as training went.",
+            functools.partial(export.map_html, figure),
+            f"pe_lab_map_{slug}.html",
+            "text/html",
+        )

@@ -4,6 +4,12 @@ Every writer is a pure function of its inputs that returns ``bytes`` or ``str``,
 hand the result straight to a download button and a notebook can write it to a file.
 The training result is used through its documented attributes only (``tokens``,
 ``token_kinds``, ``trajectory``, ``steps``, ``epochs``, ``model``).
+
+The two exports that are tools rather than files live in modules of their own and are
+re-exported here: the classifier bundle that reads raw text (``pe_core.bundle``:
+``save_classifier``, ``load_classifier``, ``classifier_bundle_bytes``) and the trained rows as
+a small adapter (``pe_core.adapter``: ``adapter_from_result``, ``adapter_bytes``,
+``load_adapter``, ``apply_adapter``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,21 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+
+from pe_core.adapter import (  # noqa: F401  (re-exported: the exports in one place)
+    Adapter,
+    adapter_bytes,
+    adapter_from_result,
+    apply_adapter,
+    load_adapter,
+    save_adapter,
+)
+from pe_core.bundle import (  # noqa: F401
+    classifier_bundle_bytes,
+    load_classifier,
+    save_classifier,
+    usage_snippet,
+)
 
 PROJECTOR_CONFIG = """embeddings {
   tensor_name: "PE Lab: reference words and trainable tokens at every snapshot"
@@ -94,22 +115,11 @@ def glove_with_trained(vectors, result, snapshot: int = -1) -> bytes:
 
     Tokens that are new (``<unk>``, specials, OOV words) are appended after the pretrained rows;
     promoted words, which already have a pretrained row, get that row replaced in place so the
-    file keeps one row per word.
+    file keeps one row per word. It is ``apply_adapter(vectors, adapter_from_result(result))``
+    written out: the adapter download is the same rows without the V pretrained ones.
     """
-    s = _snapshot_index(result, snapshot)
-    trained = np.asarray(result.trajectory[s], dtype=np.float32)
-    matrix = vectors.matrix.copy()
-    new_words, new_rows = [], []
-    for token, row in zip(result.tokens, trained, strict=True):
-        if token in vectors:
-            matrix[vectors.index(token)] = row
-        else:
-            new_words.append(token)
-            new_rows.append(row)
-    lines = _glove_lines(vectors.words, matrix)
-    if new_rows:
-        lines += _glove_lines(new_words, np.stack(new_rows))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    full = apply_adapter(vectors, adapter_from_result(result, snapshot))
+    return ("\n".join(_glove_lines(full.words, full.matrix)) + "\n").encode("utf-8")
 
 
 def trajectory_frame(result) -> pd.DataFrame:
@@ -155,6 +165,19 @@ def model_keras_bytes(result) -> bytes:
             return f.read()
 
 
-def map_html(figure) -> str:
-    """A plotly figure as a standalone HTML page that works offline (plotly.js embedded)."""
-    return figure.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
+def map_html(figure, frame: int | None = 0) -> str:
+    """An animated map as a standalone HTML page that works offline (plotly.js embedded).
+
+    The page opens on snapshot ``frame`` (default the first: tokens at their initial rows, no
+    trails yet), so ▶ Play grows the trails as training went; None keeps the figure's own.
+    """
+    import plotly.io as pio
+
+    from pe_core.plots import show_frame
+
+    spec = figure.to_dict() if hasattr(figure, "to_dict") else figure
+    if frame is not None:
+        spec = show_frame(spec, frame)
+    # validate=False: the spec comes from a validated figure; re-validating every frame of a
+    # 150-token map costs seconds.
+    return pio.to_html(spec, include_plotlyjs=True, full_html=True, auto_play=False, validate=False)

@@ -403,6 +403,34 @@ def _slider(snapshots, meta: pd.DataFrame, duration: int, active: int = 0) -> di
     }
 
 
+def show_frame(figure, index: int = 0) -> dict:
+    """The plain-dict spec of an animated map as it looks at frame ``index``.
+
+    The moving traces (tokens, trails) are those of that frame, the slider points at it and
+    the title is the frame's: a standalone page opened on the first frame shows no trails yet,
+    and ▶ Play grows them from there. Everything else (reference words, region labels,
+    highlights, every frame) is kept as it is, so the page tells the story the app tells.
+    Accepts a ``go.Figure`` or its ``to_dict()``; a figure without frames comes back unchanged.
+    """
+    spec = figure.to_dict() if hasattr(figure, "to_dict") else dict(figure)
+    frames = spec.get("frames") or []
+    if not frames:
+        return spec
+    if not -len(frames) <= index < len(frames):
+        raise ValueError(f"index must be in [-{len(frames)}, {len(frames) - 1}], got {index}")
+    index %= len(frames)
+    frame = frames[index]
+    data = list(spec["data"])
+    for trace, i in zip(frame["data"], frame.get("traces", range(len(data))), strict=True):
+        data[i] = trace
+    layout = dict(spec.get("layout", {}))
+    if frame.get("layout", {}).get("title") is not None:
+        layout["title"] = frame["layout"]["title"]
+    if layout.get("sliders"):
+        layout["sliders"] = [{**layout["sliders"][0], "active": index}, *layout["sliders"][1:]]
+    return {**spec, "data": data, "layout": layout}
+
+
 def paths_figure(
     df_tokens: pd.DataFrame,
     ref_xy=None,

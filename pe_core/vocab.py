@@ -112,11 +112,7 @@ class Vocabulary:
         bad = [kind for kind in self.token_kinds if kind not in KINDS]
         if bad:
             raise ValueError(f"token kinds must be in {KINDS}, got {bad[0]!r}")
-        self._ids: dict[str, int] = {}
-        for i, word in enumerate(self.frozen_words, start=1):
-            self._ids.setdefault(word, i)
-        for i, token in enumerate(self.trainable_tokens, start=self.num_frozen + 1):
-            self._ids[token] = i  # a trainable row wins over a frozen one of the same name
+        self._ids = id_layout(self.frozen_words, self.trainable_tokens)
         self._tokens = ["", *self.frozen_words, *self.trainable_tokens]
 
     # -- sizes --------------------------------------------------------------------------------
@@ -291,21 +287,7 @@ class Vocabulary:
         Unknown tokens become the ``<unk>`` id. ``truncate="post"`` keeps the first ``max_len``
         tokens of a longer text, ``"pre"`` the last ``max_len``.
         """
-        if isinstance(max_len, bool) or not isinstance(max_len, int | np.integer) or max_len < 1:
-            raise ValueError(f"max_len must be an integer >= 1, got {max_len!r}")
-        if truncate not in TRUNCATES:
-            raise ValueError(f"truncate must be 'post' or 'pre', got {truncate!r}")
-        token_lists = list(token_lists)
-        out = np.zeros((len(token_lists), int(max_len)), dtype=np.int32)
-        ids, unk = self._ids, self.unk_id
-        for row, tokens in enumerate(token_lists):
-            if isinstance(tokens, str):
-                raise ValueError(
-                    f"token_lists[{row}] is a string; pass lists of tokens (or use encode())"
-                )
-            tokens = tokens[:max_len] if truncate == "post" else tokens[-max_len:]
-            out[row, : len(tokens)] = [ids.get(tok, unk) for tok in tokens]
-        return out
+        return encode_ids(self._ids, self.unk_id, token_lists, max_len, truncate)
 
     def encode(self, texts: Iterable[str], max_len: int, truncate: str = "post") -> np.ndarray:
         """Tokenize ``texts`` and return their ids, int32 (n, max_len); see :meth:`encode_tokens`."""
@@ -396,6 +378,43 @@ class Vocabulary:
             seed=data["seed"],
             stats=data.get("stats"),
         )
+
+
+# -- the id layout, shared with pe_core.bundle (which encodes without the vectors) ------------
+
+
+def id_layout(frozen_words: Sequence[str], trainable_tokens: Sequence[str]) -> dict[str, int]:
+    """token -> id: frozen words 1..V (first occurrence wins), then trainable V+1..V+k."""
+    ids: dict[str, int] = {}
+    for i, word in enumerate(frozen_words, start=1):
+        ids.setdefault(word, i)
+    for i, token in enumerate(trainable_tokens, start=len(frozen_words) + 1):
+        ids[token] = i  # a trainable row wins over a frozen one of the same name
+    return ids
+
+
+def encode_ids(
+    ids: Mapping[str, int],
+    unk_id: int,
+    token_lists: Iterable[Sequence[str]],
+    max_len: int,
+    truncate: str = "post",
+) -> np.ndarray:
+    """int32 (n, max_len) ids of tokenized texts, 0-padded; unknown tokens get ``unk_id``."""
+    if isinstance(max_len, bool) or not isinstance(max_len, int | np.integer) or max_len < 1:
+        raise ValueError(f"max_len must be an integer >= 1, got {max_len!r}")
+    if truncate not in TRUNCATES:
+        raise ValueError(f"truncate must be 'post' or 'pre', got {truncate!r}")
+    token_lists = list(token_lists)
+    out = np.zeros((len(token_lists), int(max_len)), dtype=np.int32)
+    for row, tokens in enumerate(token_lists):
+        if isinstance(tokens, str):
+            raise ValueError(
+                f"token_lists[{row}] is a string; pass lists of tokens (or use encode())"
+            )
+        tokens = tokens[:max_len] if truncate == "post" else tokens[-max_len:]
+        out[row, : len(tokens)] = [ids.get(tok, unk_id) for tok in tokens]
+    return out
 
 
 # -- build helpers ----------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""The Export page's glue: which map is on screen, its file names, and lazy downloads.
+
+The Export page exports what the Explore page shows: the method and parameters selected there
+(read from the widgets' session keys, defaults when Explore was never opened), and the very
+figure Explore last drew for that projection. Every file is built only when its button is
+clicked (a callable handed to ``st.download_button``), so reruns cost nothing.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import explore
+
+#: The Explore page's widgets: session key and default, per parameter (a test checks that the
+#: page computes the same projection key from the same values).
+VIEW_PARAMS = {
+    "t-SNE": {"perplexity": ("tsne_perplexity", 30), "n_iter": ("tsne_iter", 500)},
+    "UMAP": {"n_neighbors": ("umap_nn", 15), "min_dist": ("umap_md", 0.1)},
+    "PCA": {"sphereize": ("pca_sphere", False)},
+}
+N_REF = ("explore_n_ref", 2000)
+_SHORT = {"perplexity": "perp", "n_iter": "iter", "n_neighbors": "nn", "min_dist": "md"}
+
+
+def selected_view() -> tuple[str, dict, int]:
+    """(method, params, n_ref) as selected on the Explore page."""
+    s = st.session_state
+    method = s.get("opt_method", "PCA")
+    params = {name: s.get(key, default) for name, (key, default) in VIEW_PARAMS[method].items()}
+    return method, params, int(s.get(*N_REF))
+
+
+def view_slug(method: str, params: dict, n_ref: int) -> str:
+    """A file-name part naming the map: ``tsne_perp30_iter500_ref2000``, ``pca_ref2000``."""
+    parts = [method.lower().replace("-", "")]
+    for name, value in params.items():
+        if isinstance(value, bool):
+            parts += ["sphereized"] if value else []
+        else:
+            parts.append(f"{_SHORT.get(name, name)}{value:g}")
+    return "_".join([*parts, f"ref{n_ref}"])
+
+
+def view_label(method: str, params: dict, n_ref: int) -> str:
+    """The map in words: ``t-SNE (perplexity 30, n_iter 500) of 2,000 reference words``."""
+    shown = [
+        name if value is True else f"{name.replace('_', ' ')} {value:g}"
+        for name, value in params.items()
+        if value is not False
+    ]
+    details = f" ({', '.join(shown)})" if shown else ""
+    return f"{method}{details} of {n_ref:,} reference words"
+
+
+def on_screen_projection():
+    """The selected view and its computed projection (None when it is not computed yet)."""
+    method, params, n_ref = view = selected_view()
+    proj = st.session_state.get("projections", {}).get(
+        explore.projection_key(method, params, n_ref)
+    )
+    return view, proj
+
+
+def on_screen_figure(proj):
+    """The animated map as Explore shows it: its last drawn figure, else drawn with its options.
+
+    Drawing here stores the figure on ``proj`` exactly as Explore would, so neither page
+    evicts the other's figure.
+    """
+    if proj.last_figure is not None:
+        return proj.last_figure[1]
+    s = st.session_state
+    colour_by = s.get("explore_colour_by", "(none)")
+    return explore.figure(
+        proj,
+        search=s.get("explore_search", ""),
+        colour_by=None if colour_by in (None, "(none)") else colour_by,
+        trails=bool(s.get("opt_trails", True)),
+        kinds=s.get("explore_kinds") or None,
+    )
+
+
+def adapter_size_text(result) -> str:
+    """About how large the adapter download is: two float32 (k, d) arrays and the names."""
+    k, d = len(result.tokens), int(result.trajectory.shape[2])
+    approx = 2 * k * d * 4 + 40 * k + 600
+    return f"{k} rows x {d} dims, about {approx / 1024:,.0f} kB"
