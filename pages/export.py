@@ -119,7 +119,9 @@ item(
 
 st.subheader("The map on the Explore page")
 view, proj = exports.on_screen_projection()
-label, slug = exports.view_label(*view), exports.view_slug(*view)
+# The label counts the words really drawn (a small vocabulary has fewer than the slider asks).
+label = exports.view_label(view[0], view[1], min(view[2], len(vectors)))
+slug = exports.view_slug(*view)
 if proj is None:
     offer = st.empty()  # the offer goes away once the map exists
     with offer.container():
