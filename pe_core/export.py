@@ -37,12 +37,21 @@ from pe_core.bundle import (  # noqa: F401
     usage_snippet,
 )
 
-PROJECTOR_CONFIG = """embeddings {
-  tensor_name: "PE Lab: reference words and trainable tokens at every snapshot"
-  tensor_path: "vectors.tsv"
-  metadata_path: "metadata.tsv"
-}
-"""
+PROJECTOR_TENSOR_NAME = "PE Lab: reference words and trainable tokens at every snapshot"
+
+
+def projector_config(rows: int, dim: int) -> str:
+    """``projector_config.pbtxt`` (TensorBoard's ``ProjectorConfig`` in protobuf text format)."""
+    return (
+        "embeddings {\n"
+        f'  tensor_name: "{PROJECTOR_TENSOR_NAME}"\n'
+        f"  tensor_shape: {int(rows)}\n"
+        f"  tensor_shape: {int(dim)}\n"
+        '  tensor_path: "vectors.tsv"\n'
+        '  metadata_path: "metadata.tsv"\n'
+        "}\n"
+    )
+
 
 _FLOAT_FORMAT = "%.6g"
 
@@ -92,7 +101,7 @@ def projector_bundle(result, vectors, reference_idx=None) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("vectors.tsv", "\n".join(_matrix_lines(points)) + "\n")
         zf.writestr("metadata.tsv", "\n".join(meta) + "\n")
-        zf.writestr("projector_config.pbtxt", PROJECTOR_CONFIG)
+        zf.writestr("projector_config.pbtxt", projector_config(*points.shape))
     return out.getvalue()
 
 

@@ -52,6 +52,24 @@ def test_projector_bundle_holds_reference_and_every_snapshot(vectors, result):
     assert 'tensor_path: "vectors.tsv"' in config and 'metadata_path: "metadata.tsv"' in config
 
 
+def test_projector_bundle_is_read_by_tensorboards_own_parser(vectors, result):
+    text_format = pytest.importorskip("google.protobuf.text_format")
+    projector = pytest.importorskip("tensorboard.plugins.projector.projector_config_pb2")
+    with zipfile.ZipFile(io.BytesIO(export.projector_bundle(result, vectors))) as zf:
+        config = text_format.Parse(
+            zf.read("projector_config.pbtxt").decode(), projector.ProjectorConfig()
+        )
+        meta = zf.read("metadata.tsv").decode().splitlines()
+        vecs = np.loadtxt(io.StringIO(zf.read("vectors.tsv").decode()), delimiter="\t")
+    (emb,) = config.embeddings
+    assert emb.tensor_path == "vectors.tsv" and emb.metadata_path == "metadata.tsv"
+    rows = len(vectors) + 3 * 3  # every reference word, then 3 tokens x 3 snapshots
+    assert list(emb.tensor_shape) == [rows, 3] == list(vecs.shape)
+    # TensorBoard reads a multi-column metadata file as one header row + one row per vector.
+    assert meta[0].split("\t") == ["word", "kind", "token", "snapshot", "step"]
+    assert len(meta) == 1 + rows and all(len(m.split("\t")) == 5 for m in meta)
+
+
 def test_projector_bundle_rejects_wrong_dimension(vectors, result):
     result.trajectory = np.zeros((2, 3, 5), np.float32)
     with pytest.raises(ValueError, match=r"shape \(snapshots, k, 3\)"):
@@ -69,6 +87,17 @@ def test_trained_rows_glove_is_last_snapshot(result):
 def test_trained_rows_glove_rejects_bad_snapshot(result):
     with pytest.raises(ValueError, match=r"snapshot must be in \[-3, 2\], got 3"):
         export.trained_rows_glove(result, snapshot=3)
+
+
+def test_glove_with_trained_is_the_adapter_applied(vectors, result, tmp_path):
+    from pe_core.vectors import load_vectors
+
+    path = tmp_path / "g.txt"
+    path.write_bytes(export.glove_with_trained(vectors, result))
+    written = load_vectors(path)
+    applied = export.apply_adapter(vectors, export.adapter_from_result(result))
+    assert written.words == applied.words
+    np.testing.assert_allclose(written.matrix, applied.matrix, rtol=1e-6)
 
 
 def test_glove_with_trained_appends_new_and_replaces_promoted(vectors, result):
@@ -119,3 +148,70 @@ def test_map_html_is_standalone():
     assert "<html>" in html and html.rstrip().endswith("</html>")
     assert not re.search(r"<script[^>]*\bsrc=", html)  # plotly.js is inline, no CDN
     assert "Plotly.newPlot" in html
+
+
+def _map_frame(n_snapshots=4):
+    rows = [
+        {
+            "token": t,
+            "kind": kind,
+            "snapshot": s,
+            "step": 10 * s,
+            "epoch": s / 2,
+            "x": s + i,
+            "y": s * (i + 1),
+            "nearest": "the",
+            "similarity": 0.5,
+        }
+        for s in range(n_snapshots)
+        for i, (t, kind) in enumerate([("<smile>", "special"), ("zorg", "oov")])
+    ]
+    return pd.DataFrame(rows)
+
+
+def _plot_spec(html: str) -> tuple[list, dict]:
+    """(data, layout) of the Plotly.newPlot call in a page written by map_html."""
+    import json
+
+    start = html.index("Plotly.newPlot(")
+    decoder = json.JSONDecoder()
+    rest = html[html.index("[", start) :]
+    data, end = decoder.raw_decode(rest)
+    layout, _ = decoder.raw_decode(rest[end:].lstrip(", "))
+    return data, layout
+
+
+def _values(column) -> np.ndarray:
+    """A trace's x or y: plotly writes NumPy arrays as base64 ``{"dtype", "bdata"}``."""
+    import base64
+
+    if isinstance(column, dict):
+        return np.frombuffer(base64.b64decode(column["bdata"]), dtype=column["dtype"])
+    return np.array(column, dtype=float)
+
+
+def test_map_html_opens_on_the_first_frame_with_no_trail_yet():
+    from pe_core import plots
+
+    fig = plots.animated_map(_map_frame(), np.zeros((3, 2)), ["a", "b", "c"], trails=True)
+    assert fig.layout.sliders[0].active == 3  # the app opens on the last snapshot
+    data, layout = _plot_spec(export.map_html(fig))
+    trails = [t for t in data if t["name"].endswith("trail")]
+    assert len(trails) == 2 and layout["sliders"][0]["active"] == 0
+    for trail in trails:  # one point per token and a gap: nothing drawn yet
+        assert np.count_nonzero(~np.isnan(_values(trail["x"]))) == 1
+    assert layout["title"]["text"] == "step 0 · epoch 0.00"
+    data, layout = _plot_spec(export.map_html(fig, frame=None))
+    assert layout["sliders"][0]["active"] == 3  # the figure as it is
+    whole = [_values(t["x"]) for t in data if t["name"].endswith("trail")]
+    assert [np.count_nonzero(~np.isnan(x)) for x in whole] == [4, 4]  # 4 snapshots each
+
+
+def test_map_html_without_trails_has_none_in_any_frame():
+    from pe_core import plots
+
+    fig = plots.animated_map(_map_frame(), np.zeros((3, 2)), ["a", "b", "c"], trails=False)
+    html = export.map_html(fig)
+    data, _ = _plot_spec(html)
+    assert [t["name"] for t in data] == ["reference words", "special", "oov"]
+    assert "trail" not in html.split("Plotly.newPlot", 1)[1]
