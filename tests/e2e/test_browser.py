@@ -74,7 +74,55 @@ def app_url(tmp_path):
         yield url
 
 
-def test_train_on_the_demo_shows_the_map(app_url):
+# State of the animated map in a page: slider position, frames, finite trail points, tokens.
+_MAP_STATE = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const finite = t => Array.from(t.x || []).filter(v => v !== null && !Number.isNaN(v)).length;
+  const trails = gd._fullData.filter(t => t.name.endsWith(' trail'));
+  const tokens = gd._fullData.filter(t => ['unk', 'special', 'oov', 'promoted'].includes(t.name));
+  return {active: gd.layout.sliders[0].active, frames: gd._transitionData._frames.length,
+          trails: trails.length, trail_points: trails.reduce((n, t) => n + finite(t), 0),
+          trail_segments: trails.some(t => { const x = Array.from(t.x || []);
+            return x.some((v, i) => i > 0 && v !== null && !Number.isNaN(v)
+                                    && x[i - 1] !== null && !Number.isNaN(x[i - 1])); }),
+          tokens: tokens.reduce((n, t) => n + (t.x || []).length, 0)};
+}"""
+
+
+def _check_standalone_map(browser, html_path: Path) -> None:
+    """Offline (every request but file:// refused): first frame no trail, last frame whole."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    refused = []
+
+    def offline(route):
+        if route.request.url.startswith("file:"):
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.abort()
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.goto(html_path.as_uri())
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')?._fullData")
+    first = page.evaluate(_MAP_STATE)
+    assert first["active"] == 0 and first["trails"] > 0, first
+    assert not first["trail_segments"] and first["trail_points"] == first["tokens"], first
+    page.screenshot(path=str(ARTIFACTS / "e2e_html_first_frame.png"))
+    page.get_by_text("▶ Play").click()
+    last = first["frames"] - 1
+    page.wait_for_function(
+        f"() => document.querySelector('.js-plotly-plot').layout.sliders[0].active === {last}",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(500)  # the last frame's traces are drawn after the slider moves
+    end = page.evaluate(_MAP_STATE)
+    assert end["trail_segments"] and end["trail_points"] == end["tokens"] * end["frames"], end
+    page.screenshot(path=str(ARTIFACTS / "e2e_html_last_frame.png"))
+    assert refused == [], refused  # plotly.js is embedded: nothing was fetched
+    context.close()
+
+
+def test_train_on_the_demo_shows_the_map_and_exports_it(app_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -96,6 +144,22 @@ def test_train_on_the_demo_shows_the_map(app_url):
             )
             assert errors.count() == 0, errors.all_inner_texts()
             page.screenshot(path=str(ARTIFACTS / "e2e_map.png"), full_page=True)
+
+            page.get_by_role("link", name="Explore").click()
+            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=60_000)
+            page.get_by_role("link", name="Export").click()
+            # Streamlit gives a keyed widget's container the class st-key-<key>.
+            button = page.locator('[class*="st-key-dl_pe_lab_map_"]').get_by_role("button")
+            expect(button).to_be_visible(timeout=30_000)
+            button.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "e2e_export.png"))
+            assert errors.count() == 0, errors.all_inner_texts()
+            with page.expect_download(timeout=60_000) as download:
+                button.click()
+            assert download.value.suggested_filename == "pe_lab_map_pca_ref2000.html"
+            html_path = tmp_path / download.value.suggested_filename
+            download.value.save_as(html_path)
+            _check_standalone_map(browser, html_path)
         finally:
             browser.close()
     assert (ARTIFACTS / "e2e_map.png").stat().st_size > 10_000
