@@ -77,9 +77,10 @@ else:
 st.subheader("The trained rows")
 item(
     "Adapter: only the trained rows (.zip)",
-    f"{exports.adapter_size_text(result)}: the {len(result.tokens)} trainable tokens with their "
-    "kinds, trained and initial rows (adapter.json + .npy). Put them into any copy of the "
-    "vectors with `pe_core.adapter.apply_adapter(vectors, load_adapter(path))`.",
+    f"{exports.adapter_size_text(result)}, whatever the vocabulary size: the "
+    f"{len(result.tokens)} trainable tokens with their kinds, trained and initial rows "
+    "(adapter.json + .npy, no pickle). Put them into any copy of the vectors with "
+    "`pe_core.adapter.apply_adapter(vectors, load_adapter(path))`.",
     adapter_zip,
     "pe_lab_adapter.zip",
     "application/zip",

@@ -3,8 +3,8 @@
 In the sense of PEFT's *trainable tokens*: the pretrained table stays where it is (a GloVe file
 anyone can download), and the adapter holds just the k trainable rows, their token names and
 kinds, and the rows they started from. Its size is O(k * d), whatever the vocabulary size:
-for k = 40 tokens of 50 dimensions it is a few tens of kB, next to 170 MB for the whole
-400,000-word GloVe file with the rows written in.
+6 kB for the demo run (k = 30, d = 50), 137 kB for the real tweets (k = 735), next to about
+200 MB for a 400,000-word GloVe 50d file with the rows written in.
 
 File format (one zip, no pickle anywhere):
 

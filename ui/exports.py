@@ -82,7 +82,13 @@ def on_screen_figure(proj):
 
 
 def adapter_size_text(result) -> str:
-    """About how large the adapter download is: two float32 (k, d) arrays and the names."""
+    """The adapter download's real size (built once per result: O(k * d), a few ms)."""
+    from pe_core.adapter import adapter_bytes, adapter_from_result
+
+    s = st.session_state
+    cached = s.get("_adapter_size")
+    if cached is None or cached[0] != id(result):
+        cached = (id(result), len(adapter_bytes(adapter_from_result(result))))
+        s._adapter_size = cached
     k, d = len(result.tokens), int(result.trajectory.shape[2])
-    approx = 2 * k * d * 4 + 40 * k + 600
-    return f"{k} rows x {d} dims, about {approx / 1024:,.0f} kB"
+    return f"{k} rows x {d} dims, {cached[1] / 1024:,.0f} kB"
