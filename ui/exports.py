@@ -77,7 +77,8 @@ def on_screen_figure(proj):
         search=s.get("explore_search", ""),
         colour_by=None if colour_by in (None, "(none)") else colour_by,
         trails=bool(s.get("opt_trails", True)),
-        kinds=s.get("explore_kinds") or None,
+        # Explore's default: every kind of the run, listed as its multiselect lists them.
+        kinds=s.get("explore_kinds") or sorted(set(s.result.token_kinds)),
     )
 
 
