@@ -96,16 +96,21 @@ def _check(adapter: Adapter, where: str) -> None:
         )
 
 
-def adapter_from_result(result, snapshot: int = -1) -> Adapter:
-    """The adapter of a training result at ``snapshot`` (default: the last)."""
-    from pe_core import __version__
-
+def snapshot_index(result, snapshot: int) -> int:
+    """``snapshot`` (negative counts from the end) as an index into ``result.trajectory``."""
     n = len(result.trajectory)
     if n == 0:
         raise ValueError("the training result has no snapshots yet: train first, then export")
     if not -n <= snapshot < n:
         raise ValueError(f"snapshot must be in [-{n}, {n - 1}], got {snapshot}")
-    s = snapshot % n
+    return snapshot % n
+
+
+def adapter_from_result(result, snapshot: int = -1) -> Adapter:
+    """The adapter of a training result at ``snapshot`` (default: the last)."""
+    from pe_core import __version__
+
+    s = snapshot_index(result, snapshot)
     return Adapter(
         result.tokens,
         result.token_kinds,

@@ -29,6 +29,7 @@ from pe_core.adapter import (  # noqa: F401  (re-exported: the exports in one pl
     apply_adapter,
     load_adapter,
     save_adapter,
+    snapshot_index,
 )
 from pe_core.bundle import (  # noqa: F401
     classifier_bundle_bytes,
@@ -54,15 +55,6 @@ def projector_config(rows: int, dim: int) -> str:
 
 
 _FLOAT_FORMAT = "%.6g"
-
-
-def _snapshot_index(result, snapshot: int) -> int:
-    n = len(result.trajectory)
-    if n == 0:
-        raise ValueError("the training result has no snapshots yet: train first, then export")
-    if not -n <= snapshot < n:
-        raise ValueError(f"snapshot must be in [-{n}, {n - 1}], got {snapshot}")
-    return snapshot % n
 
 
 def _tsv_field(text: str) -> str:
@@ -115,7 +107,7 @@ def _glove_lines(words, matrix) -> list[str]:
 
 def trained_rows_glove(result, snapshot: int = -1) -> str:
     """The k trainable rows at ``snapshot`` (default: the last) as GloVe text lines."""
-    s = _snapshot_index(result, snapshot)
+    s = snapshot_index(result, snapshot)
     return "\n".join(_glove_lines(result.tokens, result.trajectory[s])) + "\n"
 
 
