@@ -42,10 +42,19 @@ def view_slug(method: str, params: dict, n_ref: int) -> str:
     return "_".join([*parts, f"ref{n_ref}"])
 
 
+_WORDS = {
+    "perplexity": "perplexity {:g}",
+    "n_iter": "{:g} iterations",
+    "n_neighbors": "{:g} neighbours",
+    "min_dist": "min distance {:g}",
+    "sphereize": "sphereized",  # a switch: named when on, left out when off
+}
+
+
 def view_label(method: str, params: dict, n_ref: int) -> str:
-    """The map in words: ``t-SNE (perplexity 30, n_iter 500) of 2,000 reference words``."""
+    """The map in words: ``t-SNE (perplexity 30, 500 iterations) of 2,000 reference words``."""
     shown = [
-        name if value is True else f"{name.replace('_', ' ')} {value:g}"
+        _WORDS.get(name, name + " {}").format(value)
         for name, value in params.items()
         if value is not False
     ]

@@ -93,7 +93,7 @@ def test_the_map_on_explore_is_the_one_exported(run, downloads):
     at.switch_page("pages/export.py").run()
     assert not at.exception and not at.error
     (info,) = [i.value for i in at.info if "Explore page is set to" in i.value]
-    assert "t-SNE (perplexity 30, n iter 500) of 300 reference words" in info
+    assert "t-SNE (perplexity 30, 500 iterations) of 300 reference words" in info
     assert "not been computed yet" in info
     assert sorted(downloads) == ALWAYS
     downloads.clear()
@@ -114,3 +114,30 @@ def test_the_map_on_explore_is_the_one_exported(run, downloads):
     assert not re.search(r'"name":"\w+ trail"', html)  # Trails off on Explore
     csv = downloads[f"pe_lab_coordinates_{slug}.csv"]()
     assert csv.splitlines()[0].startswith("token,kind,snapshot,step")
+
+
+def test_the_pca_map_explore_computed_is_exported_without_an_offer(run, downloads):
+    at = _export_page(run).switch_page("pages/explore.py").run()  # PCA is computed at once
+    at.switch_page("pages/export.py").run()
+    assert not at.exception and not at.error
+    assert not [b for b in at.button if b.label.startswith("Compute")]
+    assert {"pe_lab_coordinates_pca_ref2000.csv", "pe_lab_map_pca_ref2000.html"} <= set(downloads)
+
+
+@pytest.mark.parametrize(
+    ("view", "label", "slug"),
+    [
+        (("PCA", {"sphereize": False}, 2000), "PCA of 2,000 reference words", "pca_ref2000"),
+        (("PCA", {"sphereize": True}, 300), "PCA (sphereized) of 300", "pca_sphereized_ref300"),
+        (
+            ("UMAP", {"n_neighbors": 15, "min_dist": 0.1}, 500),
+            "UMAP (15 neighbours, min distance 0.1) of 500",
+            "umap_nn15_md0.1_ref500",
+        ),
+    ],
+)
+def test_file_names_and_labels_say_which_map(view, label, slug):
+    from ui import exports
+
+    assert exports.view_label(*view).startswith(label)
+    assert exports.view_slug(*view) == slug
