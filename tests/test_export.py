@@ -216,3 +216,16 @@ def test_map_html_without_trails_has_none_in_any_frame():
     data, _ = _plot_spec(html)
     assert [t["name"] for t in data] == ["reference words", "special", "oov"]
     assert not re.search(r'"name":"\w+ trail"', html)
+
+
+def test_map_html_keeps_what_the_app_added_to_the_figure():
+    # Region labels (layout annotations) and a called-out focus token (a static trace): the
+    # page shows whatever the app's figure shows.
+    from pe_core import plots
+
+    fig = plots.animated_map(_map_frame(), np.zeros((3, 2)), ["a", "b", "c"], trails=True)
+    fig.add_annotation(x=1, y=1, text="food words", showarrow=False)
+    fig.add_scatter(x=[2.0], y=[3.0], name="focus: <smile>", mode="markers+text")
+    data, layout = _plot_spec(export.map_html(fig))
+    assert [a["text"] for a in layout["annotations"]] == ["food words"]
+    assert data[-1]["name"] == "focus: <smile>" and layout["sliders"][0]["active"] == 0
