@@ -7,6 +7,9 @@ rows; see ``pe_core.vocab``), so the same encoded data trains all three:
 - ``"frozen"``: one non-trainable table ``[0; GloVe; initial rows]`` -- nothing in the
   embedding learns; OOV words and specials stay at their initial vectors.
 - ``"full"``: one ordinary trainable table ``[0; GloVe; initial rows]`` -- every row learns.
+- ``"lora"``: the frozen table ``[0; GloVe; initial rows]`` plus a trainable low-rank update
+  ``A @ B`` (Keras 3's ``Embedding.enable_lora``): r * (1 + V + k + d) trainable parameters,
+  every row moves a little, the stored table itself never changes.
 
 The frozen and full tables are a ``TableEmbedding`` (a ``keras.layers.Embedding`` that also
 records V and k), so :func:`trainable_rows` can find the k rows in any saved model.
@@ -19,7 +22,8 @@ import numpy as np
 from keras import ops
 
 ENCODERS = ("bag", "cnn", "bilstm")
-VARIANTS = ("dual", "frozen", "full")
+VARIANTS = ("dual", "frozen", "full", "lora")
+DEFAULT_LORA_RANK = 4
 
 
 @keras.saving.register_keras_serializable(package="pe_lab")
@@ -119,7 +123,9 @@ def _embedding_source(vocab_or_embedding, initial_trainable):
     )
 
 
-def _check_args(num_classes, encoder, variant, hidden, dropout, frozen, rows):
+def _check_args(num_classes, encoder, variant, hidden, dropout, frozen, rows, lora_rank):
+    if isinstance(lora_rank, bool) or not isinstance(lora_rank, int | np.integer) or lora_rank < 1:
+        raise ValueError(f"lora_rank must be an integer >= 1, got {lora_rank!r}")
     if int(num_classes) < 2:
         raise ValueError(f"num_classes must be >= 2, got {num_classes}")
     if encoder not in ENCODERS:
@@ -138,7 +144,7 @@ def _check_args(num_classes, encoder, variant, hidden, dropout, frozen, rows):
         raise ValueError("there must be at least 1 trainable row (k >= 1; '<unk>' is always one)")
 
 
-def _embedding_layer(variant, frozen, rows, ready_dual):
+def _embedding_layer(variant, frozen, rows, ready_dual, lora_rank=DEFAULT_LORA_RANK, seed=0):
     """The embedding layer of ``variant``, built and holding its initial values."""
     num_frozen, dim = frozen.shape
     k = rows.shape[0]
@@ -158,12 +164,17 @@ def _embedding_layer(variant, frozen, rows, ready_dual):
         dim,
         mask_zero=True,
         embeddings_initializer="zeros",
-        trainable=(variant == "full"),
+        trainable=(variant in ("full", "lora")),
         name=f"{variant}_embedding",
     )
     layer.build((None, None))
     table = np.concatenate([np.zeros((1, dim), np.float32), frozen, rows], axis=0)
     layer.embeddings.assign(table)
+    if variant == "lora":
+        # A seeded A (B starts at zero, so the first forward pass equals the frozen table);
+        # enable_lora marks the table itself non-trainable.
+        a_init = keras.initializers.HeUniform(seed=int(seed) + 5)
+        layer.enable_lora(int(lora_rank), a_initializer=a_init)
     return layer
 
 
@@ -209,6 +220,7 @@ def build_classifier(
     seed: int = 0,
     max_len: int | None = None,
     initial_trainable: np.ndarray | None = None,
+    lora_rank: int = DEFAULT_LORA_RANK,
 ) -> keras.Model:
     """A functional Keras classifier: int32 ids -> embedding (variant) -> encoder -> softmax.
 
@@ -226,16 +238,17 @@ def build_classifier(
         max_len: fixed sequence length of the input, or None for variable length.
         initial_trainable: (k, d) starting values of the trainable rows; default: the
             vocabulary's ``initial_trainable()`` (or the layer's current rows).
+        lora_rank: r of the ``"lora"`` variant (ignored by the others).
 
     Example:
         >>> model = build_classifier(vocab, 3, encoder="bag", variant="dual")  # doctest: +SKIP
         >>> model.predict(vocab.encode(["a good day"], max_len=10))  # doctest: +SKIP
     """
     frozen, rows, ready_dual = _embedding_source(vocab_or_embedding, initial_trainable)
-    _check_args(num_classes, encoder, variant, hidden, dropout, frozen, rows)
+    _check_args(num_classes, encoder, variant, hidden, dropout, frozen, rows, lora_rank)
     seed = int(seed)
     ids = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
-    x = _embedding_layer(variant, frozen, rows, ready_dual)(ids)
+    x = _embedding_layer(variant, frozen, rows, ready_dual, lora_rank, seed)(ids)
     x = _encode(x, ids, encoder, int(hidden), float(dropout), seed)
     x = keras.layers.Dense(
         hidden,
@@ -269,9 +282,11 @@ def embedding_layer(model: keras.Model):
 
 
 def variant_of(model: keras.Model) -> str:
-    """``"dual"``, ``"frozen"`` or ``"full"``, read from the model's embedding layer."""
+    """``"dual"``, ``"frozen"``, ``"full"`` or ``"lora"``, read from the model's embedding layer."""
     layer = _find_embedding(model)
     if isinstance(layer, TableEmbedding):
+        if getattr(layer, "lora_enabled", False):
+            return "lora"
         return "full" if layer.trainable else "frozen"
     return "dual"
 
@@ -298,6 +313,52 @@ def frozen_rows(model: keras.Model) -> np.ndarray:
     return np.array(layer.frozen_vectors(), dtype=np.float32)
 
 
+def set_trainable_rows(model: keras.Model, rows: np.ndarray) -> None:
+    """Write ``rows`` (k, d) into the k trainable rows (ids V+1..V+k) of ``model``.
+
+    Used to look at the final model with the rows of an earlier snapshot. Not for ``"lora"``,
+    whose rows are the stored table plus a low-rank update and cannot be set one by one.
+    """
+    layer = _find_embedding(model)
+    rows = np.asarray(rows, dtype=np.float32)
+    if isinstance(layer, TableEmbedding):
+        if getattr(layer, "lora_enabled", False):
+            raise ValueError("the rows of a 'lora' model cannot be set: they are table + A @ B")
+        if rows.shape != (layer.num_trainable, layer.output_dim):
+            raise ValueError(
+                f"rows must have shape ({layer.num_trainable}, {layer.output_dim}), "
+                f"got {rows.shape}"
+            )
+        table = ops.convert_to_numpy(layer.embeddings).copy()
+        table[1 + layer.num_frozen :] = rows
+        layer.embeddings.assign(table)
+        return
+    layer.trainable_embeddings.assign(rows)
+
+
+def base_table(model: keras.Model) -> np.ndarray:
+    """The stored embedding table without any LoRA update (for "lora": the frozen table)."""
+    layer = _find_embedding(model)
+    if isinstance(layer, TableEmbedding):
+        return np.array(ops.convert_to_numpy(layer._embeddings), dtype=np.float32)
+    return np.concatenate(
+        [
+            np.zeros((1, layer.output_dim), np.float32),
+            layer.frozen_vectors(),
+            layer.trainable_vectors(),
+        ]
+    )
+
+
+def optimizer_state_size(model: keras.Model) -> int:
+    """Numbers the optimizer keeps for the model (Adam: 2 per trainable parameter), scalars
+    such as the step counter left out; 0 before the first training step builds the slots."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return 0
+    return int(sum(int(np.prod(v.shape)) for v in optimizer.variables if len(v.shape) > 0))
+
+
 def _count(weights) -> int:
     return int(sum(int(np.prod(w.shape)) for w in weights))
 
@@ -306,7 +367,8 @@ def embedding_params(model: keras.Model) -> dict[str, int]:
     """Parameter counts of the embedding layer only: ``{"trainable": .., "frozen": ..}``.
 
     dual: trainable = k*d, frozen = the frozen table; frozen: trainable = 0, frozen =
-    (1+V+k)*d; full: trainable = (1+V+k)*d (the padding row is a variable too), frozen = 0.
+    (1+V+k)*d; full: trainable = (1+V+k)*d (the padding row is a variable too), frozen = 0;
+    lora: trainable = r*(1+V+k) + r*d (A and B), frozen = (1+V+k)*d.
     """
     layer = _find_embedding(model)
     return {

@@ -104,3 +104,31 @@ def test_bad_arguments_raise_clear_errors(kwargs, message):
 def test_unknown_source_is_refused():
     with pytest.raises(ValueError, match="must be a pe_core.vocab.Vocabulary"):
         M.build_classifier(np.zeros((3, 3)), 2)
+
+
+def test_lora_trains_exactly_r_times_rows_plus_d_and_leaves_the_table_unchanged():
+    r = 3
+    model = M.build_classifier(VOCAB, 2, hidden=4, variant="lora", lora_rank=r, max_len=5)
+    emb = M.embedding_params(model)
+    assert emb == {"trainable": r * ((1 + V + K) + D), "frozen": (1 + V + K) * D}
+    table = M.base_table(model)
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="sparse_categorical_crossentropy")
+    for _ in range(3):
+        model.train_on_batch(IDS, np.array([0, 1, 1]))
+    assert np.array_equal(M.base_table(model), table)  # the stored table never changes
+    assert not np.allclose(M.trainable_rows(model), ROWS)  # but the rows read through A @ B do
+    # Adam keeps two numbers per trainable parameter.
+    assert M.optimizer_state_size(model) == 2 * M.model_params(model)["trainable"]
+    with pytest.raises(ValueError, match="rows of a 'lora' model cannot be set"):
+        M.set_trainable_rows(model, ROWS)
+    with pytest.raises(ValueError, match="lora_rank must be an integer >= 1, got 0"):
+        M.build_classifier(VOCAB, 2, variant="lora", lora_rank=0)
+
+
+@pytest.mark.parametrize("variant", ["dual", "full"])
+def test_set_trainable_rows_writes_only_the_k_rows(variant):
+    model = M.build_classifier(VOCAB, 2, hidden=4, variant=variant)
+    new = np.full((K, D), 0.25, dtype="float32")
+    M.set_trainable_rows(model, new)
+    assert np.array_equal(M.trainable_rows(model), new)
+    assert np.array_equal(M.frozen_rows(model), FROZEN)
