@@ -13,6 +13,7 @@ page = st.navigation(
         st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
         st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
         st.Page("pages/neighbours.py", title="Neighbours", icon=":material/hub:"),
+        st.Page("pages/influence.py", title="Influence", icon=":material/bar_chart:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/export.py", title="Export", icon=":material/download:"),
     ]

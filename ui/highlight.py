@@ -45,3 +45,26 @@ def token_chips(tokens, kinds, colors: dict[str, str], limit: int = 300) -> str:
         )
     more = f" … and {len(tokens) - limit:,} more" if len(tokens) > limit else ""
     return " ".join(chips) + more
+
+
+def effect_spans(frame, scale: float | None = None) -> str:
+    """HTML for ``pe_core.influence.text_effects`` output: each token shaded by its effect.
+
+    Green: the token raises the predicted class's probability, red: it lowers it; the shade
+    is proportional to |effect| / ``scale`` (default: the largest |effect|). Trainable tokens
+    (specials, OOV, ``<unk>``) get a thick outline and their kind in the tooltip.
+    """
+    effects = [float(e) for e in frame["effect"]]
+    scale = scale or max((abs(e) for e in effects), default=0.0) or 1.0
+    parts = []
+    for token, kind, effect in zip(frame["token"], frame["kind"], effects, strict=True):
+        alpha = min(abs(effect) / scale, 1.0)
+        rgb = "84,162,75" if effect >= 0 else "228,87,86"
+        border = "2px solid #333" if kind != "frozen" else "1px solid #d0d4dc"
+        title = f"{kind} · removing it changes P by {-effect:+.3f}"
+        parts.append(
+            f'<span class="pe-tok" style="background:rgba({rgb},{alpha:.2f});border:{border};'
+            f'font-weight:{600 if kind != "frozen" else 400}" title="{html.escape(title)}">'
+            f"{html.escape(token)}</span>"
+        )
+    return " ".join(parts)

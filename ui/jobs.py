@@ -71,6 +71,7 @@ def start_training() -> None:
     if old is not None and not old.done:
         old.stop()
     s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
+    s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
     s.result, s.projections, s.drift = None, {}, {}
     owner, session_state = session_id(), _raw_state()
     REGISTRY.register(owner, run, release=lambda: _release(run, session_state), label="training")
@@ -113,7 +114,7 @@ def _release(run, session_state) -> None:
     run.release()
     if session_state is None:
         return
-    for key in ("run", "result", "live_projector", "projections", "drift"):
+    for key in ("run", "result", "live_projector", "projections", "drift", "run_texts"):
         try:
             del session_state[key]
         except KeyError:

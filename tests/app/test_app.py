@@ -18,6 +18,7 @@ PAGES = [
     "pages/train.py",
     "pages/explore.py",
     "pages/neighbours.py",
+    "pages/influence.py",
     "pages/compare.py",
     "pages/export.py",
 ]
@@ -160,6 +161,18 @@ def test_tiny_training_run_then_explore_neighbours_export():
     at.switch_page("pages/neighbours.py").run()
     assert not at.exception and _errors(at) == []
     assert len(at.dataframe) >= 2 and at.get("plotly_chart")
+
+    at.switch_page("pages/influence.py").run()
+    assert not at.exception and _errors(at) == []
+    sentence = at.success[0].value
+    assert " on average (" in sentence and "95 % CI" in sentence, sentence
+    assert any("at most 500 texts per token" in c.value for c in at.caption)
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Download the influence table (CSV)"
+    ]
+    _button(at, "Measure at these snapshots").click().run()
+    assert not at.exception and _errors(at) == []
+    assert len(at.get("plotly_chart")) == 2  # the ranked bars and the growth over training
 
     at.switch_page("pages/export.py").run()
     assert not at.exception and _errors(at) == []

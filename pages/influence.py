@@ -1,0 +1,104 @@
+"""Influence page: how much each trainable token moves the predictions (occlusion)."""
+
+import streamlit as st
+
+from pe_core import plots
+from ui import highlight, state
+from ui import influence as inf_ui
+from ui.errors import shown_errors
+
+state.require_app(__file__)
+s = st.session_state
+st.title("Influence")
+st.caption(
+    "Does `<smile>` matter to the model? For each trainable token, over the validation texts "
+    "that contain it: how much each class's probability changes when the token is removed."
+)
+result = state.require_result("No model to measure yet")
+
+c = st.columns([1.2, 1, 1.4])
+occlude = c[0].radio(
+    "Remove a token by",
+    ["padding", "unk"],
+    format_func={"padding": "padding (text gets shorter)", "unk": "<unk> (same length)"}.get,
+    horizontal=True,
+    key="inf_occlude",
+    help="Padding drops the token, so mean pooling averages over one token fewer; <unk> "
+    "keeps the length but puts the learned <unk> row there.",
+)
+cap = c[1].number_input(
+    "Texts per token (cap)",
+    min_value=10,
+    max_value=5000,
+    value=500,
+    step=50,
+    key="inf_cap",
+    help="Bounds the cost: one batched forward pass per token over at most this many texts.",
+)
+
+with shown_errors("Measuring the influence", "Train again on the current data."):
+    inf = inf_ui.influence(result, occlude, int(cap))
+    ranked = inf.ranked()
+    st.success(inf.sentence() + ".", icon=":material/insights:")
+    st.caption(f"Cost: {inf.cost_text()}.")
+    if not ranked.empty:
+        st.plotly_chart(plots.influence_figure(ranked), width="stretch", key="inf_bars")
+        missing = inf.table.loc[inf.table["n_texts"] == 0, "token"].unique()
+        if len(missing):
+            st.caption(
+                f"Not in any validation text, so not measured: {', '.join(missing[:20])}"
+                + (f" … and {len(missing) - 20} more" if len(missing) > 20 else "")
+            )
+        with st.expander("All tokens and classes (table)"):
+            st.dataframe(inf.table.round(4), width="stretch", hide_index=True)
+        st.download_button(
+            "Download the influence table (CSV)",
+            inf.table.to_csv(index=False).encode(),
+            file_name="influence.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+
+st.subheader("One text, token by token")
+with shown_errors("Scoring the text"):
+    from pe_core.influence import text_effects
+
+    samples = inf_ui.sample_texts(result)
+    text = st.selectbox("Validation text (with a trainable token)", samples, key="inf_text")
+    if text:
+        frame = text_effects(
+            result.model,
+            result.vocabulary,
+            text,
+            max_len=result.max_len,
+            label_names=result.label_names,
+            occlude=occlude,
+        )
+        st.markdown(
+            f"Predicted **{frame.attrs['predicted']}** (P = {frame.attrs['probability']:.2f}). "
+            "Green tokens raise that probability, red ones lower it; outlined tokens are "
+            "trainable (specials, OOV, `<unk>`). Hover a token for its effect.",
+        )
+        st.html(highlight.TOKEN_CSS + highlight.effect_spans(frame))
+
+st.subheader("Over training")
+count = st.slider("Snapshots", 2, 10, 5, key="inf_snapshots")
+if st.button("Measure at these snapshots", key="inf_growth", icon=":material/timeline:"):
+    with shown_errors("Measuring over training"):
+        bar = st.progress(0.0, text="Measuring the influence at each snapshot…")
+        inf_ui.growth(
+            result,
+            occlude,
+            int(cap),
+            count,
+            progress=lambda done, total: bar.progress(done / total, f"Snapshot {done}/{total}"),
+        )
+        bar.empty()
+growth = inf_ui.last_growth(result)
+if growth is not None and not ranked.empty:
+    pairs = list(zip(ranked["token"].head(5), ranked["class"].head(5), strict=True))
+    st.plotly_chart(plots.influence_growth_figure(growth, pairs), width="stretch")
+    st.caption(
+        "Each point puts the trainable rows stored at that snapshot into the final model; the "
+        "encoder and output layers are the final ones (they are not stored per snapshot)."
+    )
