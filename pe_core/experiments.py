@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pe_core import arms as pe_arms
 from pe_core import model as pe_model
 from pe_core import training
 
@@ -23,6 +24,7 @@ TABLE_COLUMNS = [
     "frozen_params",
     "embedding_trainable_params",
     "encoder_params",
+    "optimizer_state_params",
     "best_val_accuracy",
     "best_val_accuracy_epoch",
     "best_val_macro_f1",
@@ -91,6 +93,7 @@ def _row(variant: str, result) -> dict:
         "frozen_params": counts["frozen"],
         "embedding_trainable_params": counts["embedding_trainable"],
         "encoder_params": counts["encoder"],
+        "optimizer_state_params": pe_model.optimizer_state_size(result.model),
         "best_val_accuracy": acc,
         "best_val_accuracy_epoch": acc_epoch,
         "best_val_macro_f1": f1,
@@ -112,16 +115,11 @@ def _curves(results: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", "epoch", "metric", "value"])
 
 
-def _check_variants(variants) -> tuple[str, ...]:
+def _check_variants(variants) -> tuple[pe_arms.Arm, ...]:
     variants = tuple(variants)
     if not variants:
         raise ValueError("variants is empty: give at least one of 'frozen', 'dual', 'full'")
-    for v in variants:
-        if v not in pe_model.VARIANTS:
-            raise ValueError(f"variants must be among {pe_model.VARIANTS}, got {v!r}")
-    if len(set(variants)) != len(variants):
-        raise ValueError(f"variants must not repeat, got {variants}")
-    return variants
+    return pe_arms.check_arms(variants)
 
 
 def compare_variants(
@@ -138,7 +136,8 @@ def compare_variants(
 
     Args:
         vectors, texts, labels: as for :func:`pe_core.training.train`.
-        variants: which variants to train, in this order.
+        variants: which arms to train, in this order: "frozen", "dual", "full", or any arm
+            of ``pe_core.arms`` ("lora:4", "dual+promoted:20", "dual@mean", ...).
         callback: gets each run's progress dict plus ``variant``, ``variant_index`` (0-based),
             ``variants`` and ``overall_fraction`` (0..1 over all runs).
         stop_event: when set, the current run stops (state "stopped", kept in the table) and
@@ -146,31 +145,31 @@ def compare_variants(
         **train_kwargs: any keyword of ``train`` except ``variant`` (e.g. epochs, encoder,
             seed, learning_rate, vocabulary). The vocabulary is built once and shared.
     """
-    variants = _check_variants(variants)
+    arms = _check_variants(variants)
+    variants = tuple(arm.name for arm in arms)
     if "variant" in train_kwargs:
         raise ValueError("pass the variants to compare as variants=..., not variant=")
     config = training.TrainConfig(**train_kwargs)  # TypeError for an unknown keyword
     config.check()
     notices: list[str] = []
     vocabulary = training._build_vocabulary(vectors, list(texts), config, notices)
-    shared = {
-        k: v
-        for k, v in train_kwargs.items()
-        if k not in ("tokenizer", "specials", "promote", "min_oov_count", "max_frozen", "init")
-    }
-    shared["vocabulary"] = vocabulary
+    # The vocabulary settings went into the shared vocabulary; each arm derives its own.
+    vocab_keys = ("tokenizer", "specials", "promote", "min_oov_count", "max_frozen", "init")
+    shared = {k: v for k, v in train_kwargs.items() if k not in (*vocab_keys, "vocabulary")}
+    lora_rank = shared.pop("lora_rank", None)
     results = {}
-    for index, variant in enumerate(variants):
+    for index, arm in enumerate(arms):
         if stop_event is not None and stop_event.is_set():
             break
+        variant = arm.name
         results[variant] = training.train(
             vectors,
             texts,
             labels,
-            variant=variant,
             callback=_tagged(callback, variant, index, variants),
             stop_event=stop_event,
             **shared,
+            **pe_arms.arm_train_kwargs(arm, vocabulary, texts, lora_rank),
         )
         results[variant].notices[:0] = notices
     table = pd.DataFrame([_row(v, r) for v, r in results.items()], columns=TABLE_COLUMNS)

@@ -154,10 +154,12 @@ class TrainConfig:
     class_weights: Any = False
     snapshot_every: int | None = None
     max_snapshots: int = 500
+    lora_rank: int = 4
+    split: Any = None
 
     def settings(self) -> dict[str, Any]:
         """The settings as plain values (tokenizer and vocabulary left out)."""
-        skip = ("tokenizer", "vocabulary")
+        skip = ("tokenizer", "vocabulary", "split")
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     def check(self) -> None:
@@ -166,6 +168,7 @@ class TrainConfig:
         _int_at_least("batch_size", self.batch_size, 1)
         _int_at_least("hidden", self.hidden, 1)
         _int_at_least("max_snapshots", self.max_snapshots, 2)
+        _int_at_least("lora_rank", self.lora_rank, 1)
         if self.max_len is not None:
             _int_at_least("max_len", self.max_len, 1, "or None to choose it from the data")
         if self.snapshot_every is not None:
@@ -304,6 +307,19 @@ def _build_vocabulary(vectors, texts, cfg: TrainConfig, notices: list[str]):
     )
 
 
+def _given_split(split, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An explicit (train indices, validation indices) pair, checked (for sweeps)."""
+    train_idx, val_idx = (np.asarray(part, dtype=np.int64) for part in split)
+    for name, part in (("train", train_idx), ("validation", val_idx)):
+        if part.ndim != 1 or not len(part):
+            raise ValueError(f"split: the {name} indices must be a non-empty 1-D list")
+        if part.min() < 0 or part.max() >= n:
+            raise ValueError(f"split: {name} indices must lie in 0..{n - 1} (one per text)")
+    if np.intersect1d(train_idx, val_idx).size:
+        raise ValueError("split: a text is both in the training and the validation indices")
+    return train_idx, val_idx
+
+
 def _prepare(vectors, texts, labels, cfg: TrainConfig, notices: list[str]) -> _Data:
     """Validate the data, build the vocabulary, encode, split (stratified) and weight."""
     from sklearn.model_selection import train_test_split
@@ -322,13 +338,16 @@ def _prepare(vectors, texts, labels, cfg: TrainConfig, notices: list[str]) -> _D
     vocab = _build_vocabulary(vectors, texts, cfg, notices)
     max_len = cfg.max_len or auto_max_len(vocab.tokenizer, texts)
     x = np.asarray(vocab.encode(texts, max_len), dtype=np.int32)
-    train_idx, val_idx = train_test_split(
-        np.arange(len(texts)),
-        test_size=float(cfg.val_fraction),
-        stratify=y,
-        random_state=int(cfg.seed),
-        shuffle=True,
-    )
+    if cfg.split is not None:
+        train_idx, val_idx = _given_split(cfg.split, len(texts))
+    else:
+        train_idx, val_idx = train_test_split(
+            np.arange(len(texts)),
+            test_size=float(cfg.val_fraction),
+            stratify=y,
+            random_state=int(cfg.seed),
+            shuffle=True,
+        )
     batch_size = int(cfg.batch_size)
     if batch_size > len(train_idx):
         notices.append(
@@ -496,6 +515,7 @@ class _Trainer:
             variant=cfg.variant,
             seed=int(cfg.seed),
             max_len=data.max_len,
+            lora_rank=int(cfg.lora_rank),
         )
         model.compile(
             optimizer=_optimizer(cfg.optimizer, cfg.learning_rate),
@@ -613,6 +633,8 @@ def train(
     class_weights=False,
     snapshot_every: int | None = None,
     max_snapshots: int = 500,
+    lora_rank: int = 4,
+    split=None,
     callback=None,
     stop_event=None,
 ) -> TrainingResult:
@@ -640,6 +662,10 @@ def train(
         snapshot_every: take a snapshot every this many batches (plus at every epoch end);
             None: about 75 per run. Over ``max_snapshots`` the trajectory is halved evenly
             (first and last kept) and the interval doubled.
+        lora_rank: r of the "lora" variant (see ``pe_core.model``).
+        split: an explicit ``(train_indices, val_indices)`` pair into ``texts`` instead of
+            the seeded stratified split (``val_fraction`` is then unused); for sweeps that
+            keep one validation set while the training set grows.
         callback: called with a progress dict (see ``TrainingRun.progress``) after every batch,
             at each epoch end and at the start and end; its ``event`` key says which.
         stop_event: a ``threading.Event``; when set, training stops before the next batch and
@@ -672,6 +698,8 @@ def train(
         class_weights=class_weights,
         snapshot_every=snapshot_every,
         max_snapshots=max_snapshots,
+        lora_rank=lora_rank,
+        split=split,
     )
     return _Trainer(vectors, texts, labels, cfg, callback, stop_event).run()
 

@@ -142,8 +142,8 @@ def test_stop_event_stops_the_current_variant_and_skips_the_rest():
     ("kwargs", "error", "message"),
     [
         ({"variants": ()}, ValueError, "variants is empty"),
-        ({"variants": ("dual", "half")}, ValueError, "variants must be among .* got 'half'"),
-        ({"variants": ("dual", "dual")}, ValueError, "variants must not repeat"),
+        ({"variants": ("dual", "half")}, ValueError, "unknown arm 'half': use frozen, dual"),
+        ({"variants": ("dual", "dual")}, ValueError, "arms must not repeat"),
         ({"variant": "dual"}, ValueError, "pass the variants to compare as variants="),
         ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got 0"),
         ({"epoch": 2}, TypeError, "epoch"),
