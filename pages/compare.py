@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pe_core.arms import BASE_ARMS, EXTRA_ARMS
 from ui import jobs, state
 from ui.errors import shown_errors
 
@@ -9,17 +10,26 @@ state.require_app(__file__)
 s = st.session_state
 st.title("Compare")
 st.caption(
-    "Three models, same data, split, seed and settings (from the Train page): **frozen** (no "
-    "embedding row trains), **dual** (only the k special rows train), **full** (every row trains)."
+    "Models with the same data, split, seed and settings (from the Train page): **frozen** (no "
+    "embedding row trains), **dual** (only the k special rows train), **full** (every row "
+    "trains), and on request **lora** (a rank-4 update of the frozen table), **dual+promoted** "
+    "(also the 20 most frequent dataset words) and other starts for the rows (dual@…)."
 )
 
 job = s.get("compare_job")
 running = job is not None and not job.done
+arms = st.multiselect(
+    "Arms",
+    [*BASE_ARMS, *EXTRA_ARMS, "dual@zeros"],
+    default=list(BASE_ARMS),
+    key="compare_arms",
+    help="Each arm reports its trainable parameters, optimizer state and time per epoch.",
+)
 left, right, _ = st.columns([2, 1, 3])
 start = left.button(
     "Run the comparison",
     type="primary",
-    disabled=running,
+    disabled=running or not arms,
     width="stretch",
     icon=":material/play_arrow:",
 )
@@ -33,7 +43,7 @@ stop = right.button(
 if start:
     with shown_errors("Starting the comparison", "Check the settings on the Train page."):
         with st.spinner("Starting the comparison…"):
-            jobs.start_comparison()
+            jobs.start_comparison(arms)
         st.rerun()
 if stop and job is not None:
     job.stop()
@@ -44,7 +54,8 @@ def progress() -> None:
     job = s.get("compare_job")
     if job is None:
         st.info(
-            "Trains three models one after another: about three times a Train run.",
+            f"Trains {len(arms)} models one after another: about {len(arms)} times a Train run. "
+            "For growing training sets and several seeds, see the Sweep page.",
             icon=":material/info:",
         )
         return

@@ -18,9 +18,10 @@ import copy
 from collections import Counter
 from dataclasses import dataclass
 
-from pe_core import model as pe_model
-
 DEFAULT_PROMOTE = 20
+#: Rank of a plain "lora" arm; equal to ``pe_core.model.DEFAULT_LORA_RANK`` (not imported
+#: here, so that naming and planning arms does not import Keras).
+DEFAULT_LORA_RANK = 4
 BASE_ARMS = ("frozen", "dual", "full")
 EXTRA_ARMS = ("lora", "dual+promoted", "dual@mean", "dual@random", "dual@word:good")
 
@@ -126,7 +127,7 @@ def arm_train_kwargs(arm: Arm, vocabulary, texts, lora_rank: int | None = None) 
     ``lora_rank`` is the rank of a plain ``"lora"`` arm (default ``DEFAULT_LORA_RANK``);
     ``"lora:<r>"`` names its own.
     """
-    rank = arm.lora_rank or lora_rank or pe_model.DEFAULT_LORA_RANK
+    rank = arm.lora_rank or lora_rank or DEFAULT_LORA_RANK
     return {
         "variant": arm.variant,
         "vocabulary": arm_vocabulary(arm, vocabulary, texts),

@@ -688,3 +688,54 @@ def influence_growth_figure(frame: pd.DataFrame, pairs: Sequence[tuple[str, str]
         title="Influence over training",
     )
     return fig
+
+
+ARM_COLORS = {
+    "frozen": "#9d9da1",
+    "dual": "#4c78a8",
+    "full": "#e45756",
+    "lora": "#b279a2",
+    "dual+promoted": "#54a24b",
+}
+_SWEEP_PALETTE = ("#f58518", "#72b7b2", "#eeca3b", "#ff9da6", "#9d755d")
+
+
+def sweep_figure(
+    summary: pd.DataFrame, metric: str = "best_val_macro_f1", *, title: str | None = None
+) -> go.Figure:
+    """Two panels against training size (log x): ``metric`` and the train−val gap.
+
+    ``summary`` is ``SweepResult.summary`` (``<m>_mean`` / ``<m>_std`` per arm and size); one
+    line per arm, error bars = std over seeds.
+    """
+    label = {"best_val_macro_f1": "val macro-F1 (best epoch)",
+             "best_val_accuracy": "val accuracy (best epoch)"}.get(metric, metric)  # fmt: skip
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(label, "train − val accuracy gap (end)"))
+    extra = iter(_SWEEP_PALETTE * 4)
+    for arm, rows in summary.groupby("arm", sort=False):
+        rows = rows.sort_values("size")
+        color = ARM_COLORS.get(arm) or next(extra)
+        for col, m in ((1, metric), (2, "train_minus_val_gap")):
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["size"],
+                    y=rows[f"{m}_mean"],
+                    error_y={"type": "data", "array": rows[f"{m}_std"], "thickness": 1},
+                    mode="lines+markers",
+                    name=arm,
+                    legendgroup=arm,
+                    showlegend=col == 1,
+                    line={"color": color, "width": 3 if arm == "dual" else 2},
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(type="log", title_text="training texts (log scale)")
+    fig.add_hline(y=0, line_color="#888", line_width=1, row=1, col=2)
+    fig.update_layout(
+        title=title,
+        height=420,
+        margin={"l": 50, "r": 20, "t": 70, "b": 50},
+        legend={"orientation": "h", "x": 0.0, "y": -0.2, "yanchor": "top"},
+    )
+    return fig

@@ -228,8 +228,8 @@ def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 _NAMES = {
-    "best_val_macro_f1": "best val macro-F1",
-    "best_val_accuracy": "best val accuracy",
+    "best_val_macro_f1": "val macro-F1 (best epoch)",
+    "best_val_accuracy": "val accuracy (best epoch)",
 }
 
 
@@ -256,13 +256,13 @@ def where_it_wins(summary: pd.DataFrame, metric: str = "best_val_macro_f1", focu
     name = _NAMES.get(metric, metric)
     arms = sorted(set(summary["arm"]) - {focus})
     if not wins:
-        text = f"{focus} beats {' and '.join(arms)} at no training size on {name}"
+        text = f"{focus} beats {', '.join(arms)} on {name} at no training size"
     else:
         parts = [
             f"{size:,} texts ({margin:+.3f} over {other}{', within the seed spread' if noisy else ''})"
             for size, other, margin, noisy in wins
         ]
-        text = f"{focus} has the best {name} at " + ", ".join(parts)
+        text = f"{focus} leads on {name} at " + ", ".join(parts)
     if losses:
         parts = [
             f"{other} at {size:,} texts ({-margin:+.3f}{', within the seed spread' if noisy else ''})"
@@ -352,7 +352,9 @@ def run_sweep(
     config.check()
     vocabulary = training._build_vocabulary(vectors, texts, config, [])
     vocab_keys = ("tokenizer", "specials", "promote", "min_oov_count", "max_frozen", "init")
-    shared = {k: v for k, v in train_kwargs.items() if k not in (*vocab_keys, "vocabulary")}
+    # Snapshots are the sweep's own choice (it keeps no trajectories).
+    skip = (*vocab_keys, "vocabulary", "snapshot_every", "max_snapshots")
+    shared = {k: v for k, v in train_kwargs.items() if k not in skip}
     lora_rank = shared.pop("lora_rank", None)
     y, _ = training._encode_labels(labels, None)
     subsets = {s: nested_subsets(y, plan.pool, plan.sizes, s) for s in plan.seeds}

@@ -85,3 +85,7 @@ def test_promoted_and_init_arms_train_their_own_rows(extra):
     norms = np.linalg.norm(start, axis=1)
     np.testing.assert_allclose(norms, norms[0], rtol=1e-5)  # scaled random: one common norm
     assert norms[0] > 0 and (rows["seconds_per_epoch"] > 0).all()
+
+
+def test_the_default_lora_rank_is_the_models():
+    assert A.DEFAULT_LORA_RANK == M.DEFAULT_LORA_RANK

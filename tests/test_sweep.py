@@ -115,11 +115,11 @@ def test_where_it_wins_names_the_sizes_and_the_noise():
         ]
     )
     assert S.where_it_wins(summary, "m") == (
-        "dual has the best m at 100 texts (+0.100 over full); the best is full at 1,000 texts "
+        "dual leads on m at 100 texts (+0.100 over full); the best is full at 1,000 texts "
         "(+0.010, within the seed spread)"
     )
     summary.loc[0, "m_mean"] = 0.5
-    assert S.where_it_wins(summary, "m").startswith("dual beats full at no training size on m")
+    assert S.where_it_wins(summary, "m").startswith("dual beats full on m at no training size")
 
 
 def test_stop_keeps_finished_runs_and_skips_the_rest():

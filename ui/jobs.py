@@ -269,13 +269,14 @@ class CompareJob(ThreadJob):
             self._args = None
 
 
-def start_comparison() -> None:
-    """Start ``compare_variants`` for this session's data and settings in the background."""
+def start_comparison(arms=("frozen", "dual", "full")) -> None:
+    """Start ``compare_variants`` of ``arms`` for this session's data and settings."""
     s = st.session_state
     old = s.get("compare_job")
     if old is not None and not old.done:
         old.stop()
     kwargs = train_kwargs()
+    kwargs["variants"] = tuple(arms)
     job = CompareJob(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
     s.compare_job, s.comparison = job, None
     session_state = _raw_state()
@@ -299,6 +300,7 @@ _TABLE_LABELS = {
     "trainable_params": "Trainable params",
     "frozen_params": "Frozen params",
     "embedding_trainable_params": "…of which embedding",
+    "optimizer_state_params": "Optimizer state",
     "best_val_accuracy": "Best val accuracy",
     "best_val_accuracy_epoch": "at epoch",
     "best_val_macro_f1": "Best val macro-F1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import downloads, jobs, state
+from ui import sweep as sweep_ui
 from ui.errors import shown_errors
 
 
@@ -29,6 +30,9 @@ def render() -> None:
         compare = jobs.compare_status_text()
         if compare:
             st.markdown(f"**Comparison** · {compare}")
+        sweep = sweep_ui.sidebar_status()
+        if sweep:
+            st.markdown(f"**Sweep** · {sweep}")
         download = downloads.status_text()
         if download:
             st.markdown(f"**Download** · {download}")

@@ -83,7 +83,7 @@ def init_session() -> None:
         state.dataset = assets.demo_dataset()
         state.dataset_desc = "Embedded demo"
     state.setdefault("rules_version", 0)  # the rules table itself is made by rules_frame()
-    for key in ("run", "result", "comparison", "compare_job"):
+    for key in ("run", "result", "comparison", "compare_job", "sweep", "sweep_job"):
         state.setdefault(key, None)
     state.setdefault("projections", {})
     wanted = state.pop("_wanted_page", None)

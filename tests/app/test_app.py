@@ -20,6 +20,7 @@ PAGES = [
     "pages/neighbours.py",
     "pages/influence.py",
     "pages/compare.py",
+    "pages/sweep.py",
     "pages/export.py",
 ]
 
@@ -214,6 +215,29 @@ def test_comparison_runs_three_variants_and_states_the_result():
     assert list(comparison.table.variant) == ["frozen", "dual", "full"]
     assert any("dual trained" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.slow
+def test_sweep_shows_its_budget_runs_in_the_background_and_states_where_dual_wins():
+    at = _app().switch_page("pages/sweep.py").run()
+    assert not at.exception, at.exception
+    budget = at.info[0].value
+    assert budget.startswith("Budget: 36 runs (3 arms × 4 sizes × 3 seeds), 300 steps each"), budget
+    at.multiselect(key="sweep_arms").set_value(["frozen", "dual"])
+    at.text_input(key="sweep_sizes").set_value("30, 60")
+    at.number_input(key="sweep_seeds").set_value(1)
+    at.number_input(key="sweep_steps").set_value(20).run()
+    assert at.info[0].value.startswith("Budget: 4 runs (2 arms × 2 sizes × 1 seeds), 20 steps")
+    _button(at, "Run the sweep").click().run()
+    assert not at.exception, at.exception
+    _wait_until(at, lambda a: a.session_state["sweep_job"].done, timeout=300)
+    assert _errors(at) == [], _errors(at)
+    result = at.session_state["sweep"]
+    assert result.runs["arm"].tolist() == ["frozen", "dual", "frozen", "dual"]
+    assert any(s.value.startswith("dual ") and "of 4 runs" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) == 1
+    at.text_input(key="sweep_sizes").set_value("30, lots").run()
+    assert any("training sizes must be positive whole numbers" in e for e in _errors(at))
 
 
 def test_uploaded_vectors_become_the_current_vectors():

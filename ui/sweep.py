@@ -1,0 +1,161 @@
+"""Glue for the Sweep page: the session's data and settings -> a background ``run_sweep``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ui import jobs
+from ui.runs import REGISTRY, ThreadJob, session_alive
+
+#: Settings of the Train page that the sweep sets itself (per run).
+_SWEEP_OWNS = ("epochs", "seed", "snapshot_every")
+
+
+def sweep_kwargs() -> dict[str, Any]:
+    """The Train page's settings, minus those the sweep chooses per run."""
+    return {k: v for k, v in jobs.train_kwargs().items() if k not in _SWEEP_OWNS}
+
+
+def seconds_per_step() -> float | None:
+    """Seconds per optimizer step measured by the session's last run (None if none yet)."""
+    result = st.session_state.get("result")
+    if result is None or not result.epoch_seconds or not result.batches_per_epoch:
+        return None
+    # The first epoch includes tracing; the others are the steady cost.
+    steady = result.epoch_seconds[1:] or result.epoch_seconds
+    return sum(steady) / len(steady) / result.batches_per_epoch
+
+
+def plan(arms, sizes, seeds, steps):
+    """The ``SweepPlan`` for the session's dataset and these choices (cheap: no training)."""
+    from pe_core.sweep import plan_sweep
+
+    s = st.session_state
+    return plan_sweep(
+        s.dataset.labels,
+        arms=tuple(arms),
+        sizes=tuple(sizes),
+        seeds=tuple(seeds),
+        steps=int(steps),
+        batch_size=int(s.opt_batch_size),
+    )
+
+
+def parse_sizes(text: str) -> list[int]:
+    """ "100, 300 1000" -> [100, 300, 1000]; a clear ValueError for anything else."""
+    parts = [p for p in text.replace(",", " ").split() if p]
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError(
+            f"training sizes must be positive whole numbers separated by commas, got {text!r}"
+        )
+    return sorted({int(p) for p in parts})
+
+
+class SweepJob(ThreadJob):
+    """``run_sweep`` in a background thread, in the same training line as the runs."""
+
+    def __init__(self, vectors, texts, labels, **kwargs) -> None:
+        super().__init__("pe-lab-sweep", {"fraction": 0.0})
+        self._args = (vectors, texts, labels)
+        self._kwargs = kwargs
+        self.result = None
+        self.error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive() and (self.result is not None or self.error is not None)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _on_progress(self, progress: dict[str, Any]) -> None:
+        with self._lock:
+            self._progress = dict(progress)
+
+    def _main(self) -> None:
+        from pe_core.training import configure_tensorflow, run_slot
+
+        try:
+            self._on_progress({"fraction": 0.0, "queued": True})
+            with run_slot(self._stop) as ok:
+                if not ok:
+                    self.error = "Stopped before it started."
+                    return
+                self._on_progress({"fraction": 0.0, "phase": "loading TensorFlow"})
+                configure_tensorflow()
+                from pe_core.sweep import run_sweep
+
+                self._on_progress({"fraction": 0.0, "phase": "preparing the data"})
+                self.result = run_sweep(
+                    *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
+                )
+        except Exception as err:  # noqa: BLE001 - shown on the page, the app stays usable
+            self.error = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+        finally:
+            self._args = None
+
+
+def start_sweep(arms, sizes, seeds, steps) -> None:
+    """Start the sweep for this session's data and Train settings in the background."""
+    s = st.session_state
+    old = s.get("sweep_job")
+    if old is not None and not old.done:
+        old.stop()
+    kwargs = sweep_kwargs()
+    kwargs.update(arms=tuple(arms), sizes=tuple(sizes), seeds=tuple(seeds), steps=int(steps))
+    job = SweepJob(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
+    s.sweep_job, s.sweep = job, None
+    session_state = jobs._raw_state()
+
+    def release() -> None:
+        if session_state is not None:
+            for key in ("sweep_job", "sweep"):
+                try:
+                    del session_state[key]
+                except KeyError:
+                    pass
+
+    REGISTRY.register(jobs.session_id(), job, release=release, label="sweep")
+    REGISTRY.start_watchdog(session_alive)
+    jobs.start_after_redraw(job)
+
+
+def status_text(p: dict) -> str:
+    """The progress line of a running sweep."""
+    if p.get("queued"):
+        return "Queued: waiting for the training slot (another run is training)."
+    if not p.get("arm"):
+        return jobs.starting_text(p.get("phase", ""))
+    return f"Run {p['run']}/{p['runs']} · **{p['arm']}** on {p['size']:,} texts · seed {p['seed']}"
+
+
+def summary_table(result, metric: str):
+    """Mean ± std per arm (rows) and size (columns) of ``metric``, as strings."""
+    import pandas as pd
+
+    summary = result.summary
+    cells = {
+        (row["arm"], row["size"]): f"{row[f'{metric}_mean']:.3f} ± {row[f'{metric}_std']:.3f}"
+        for row in summary.to_dict("records")
+    }
+    arms = list(dict.fromkeys(summary["arm"]))
+    sizes = sorted(summary["size"].unique())
+    return pd.DataFrame(
+        [[arm, *[cells.get((arm, n), "") for n in sizes]] for arm in arms],
+        columns=["arm", *[f"{n:,} texts" for n in sizes]],
+    )
+
+
+def sidebar_status() -> str:
+    """One line for the sidebar, or "" when no sweep was started."""
+    job = st.session_state.get("sweep_job")
+    if job is None:
+        return ""
+    if not job.done:
+        return f"running {float(job.progress().get('fraction') or 0.0):.0%}"
+    if job.error:
+        return "failed"
+    return "stopped" if job.stopped else "done"
