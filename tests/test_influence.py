@@ -152,3 +152,30 @@ def test_snapshots_put_the_stored_rows_in_and_the_final_rows_back(setup):
     assert np.array_equal(M.trainable_rows(model), final)
     assert I.snapshot_choice(10, 5) == [0, 2, 4, 7, 9]
     assert I.snapshot_choice(2, 5) == [0, 1]
+
+
+def test_ranking_puts_a_solid_effect_before_a_large_uncertain_one():
+    import pandas as pd
+
+    rows = [
+        # token, class, mean, ci, n: "noisy" is larger but its CI reaches 0.05 only.
+        ("noisy", "pos", 0.80, 0.75, 3),
+        ("solid", "pos", 0.30, 0.03, 400),
+        ("solid", "neg", -0.30, 0.03, 400),
+        ("single", "pos", 0.90, float("nan"), 1),
+        ("absent", "pos", float("nan"), float("nan"), 0),
+    ]
+    table = pd.DataFrame(
+        [
+            {"token": t, "kind": "special", "class": c, "mean_effect": m, "ci95": ci,
+             "n_texts": n, "n_containing": n, "capped": False, "occluded_by": "padding"}
+            for t, c, m, ci, n in rows
+        ],
+        columns=I.COLUMNS,
+    )  # fmt: skip
+    ranked = I.Influence(table, 500, 4, 804, 0.1).ranked()
+    assert ranked["token"].tolist() == ["solid", "noisy", "single"]
+    assert ranked.iloc[0]["class"] == "pos"  # ties keep the first class
+    assert I.Influence(table, 500, 4, 804, 0.1).sentence("single") == (
+        "`single` raises P(pos) by +0.90 on average (1 text, no CI)"
+    )
