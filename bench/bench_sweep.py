@@ -122,8 +122,15 @@ def influence_lines(comparison, data) -> str:
 def section(key: str, desc: str, vectors, data) -> str:
     labels = np.asarray(data.labels)
     start = time.perf_counter()
+
+    def log(p):
+        if p["run_progress"].get("event") == "end":
+            print(f"{key}: run {p['run']}/{p['runs']} {p['arm']} {p['size']} seed {p['seed']} "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
+
     result = run_sweep(vectors, data.texts, labels, arms=SWEEP_ARMS, sizes=SIZES, seeds=SEEDS,
-                       steps=STEPS, label_names=data.label_names, **SETTINGS)  # fmt: skip
+                       steps=STEPS, label_names=data.label_names, callback=log,
+                       **SETTINGS)  # fmt: skip
     sweep_seconds = time.perf_counter() - start
     fig = plots.sweep_figure(result.summary, title=f"Data-size sweep · {key} (3 seeds, ± std)")
     image = ROOT / "docs" / f"sweep_{key}.png"

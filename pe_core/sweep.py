@@ -125,7 +125,10 @@ class SweepPlan:
             f"validation on the same {len(self.val_indices):,} texts, about {_duration(secs)}"
         )
         if self.dropped:
-            text += f"; sizes {', '.join(f'{d:,}' for d in self.dropped)} exceed the data"
+            text += (
+                f"; {', '.join(f'{d:,}' for d in self.dropped)} is more than the "
+                f"{len(self.pool):,} training texts, so {self.sizes[-1]:,} is the largest size"
+            )
         return text
 
 
