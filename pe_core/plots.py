@@ -730,7 +730,13 @@ def sweep_figure(
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(type="log", title_text="training texts (log scale)")
+    sizes = sorted(int(n) for n in summary["size"].unique()) if len(summary) else []
+    fig.update_xaxes(
+        type="log",
+        title_text="training texts (log scale)",
+        tickvals=sizes,
+        ticktext=[f"{n:,}" for n in sizes],
+    )
     fig.add_hline(y=0, line_color="#888", line_width=1, row=1, col=2)
     fig.update_layout(
         title=title,

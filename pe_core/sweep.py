@@ -239,11 +239,15 @@ _NAMES = {
 def where_it_wins(summary: pd.DataFrame, metric: str = "best_val_macro_f1", focus="dual") -> str:
     """One sentence: at which sizes ``focus`` has the best mean ``metric``, and who wins elsewhere.
 
-    A win smaller than the larger of the two arms' seed std is called "within the seed
-    spread", so a noisy lead is never sold as a finding.
+    ``focus`` is compared with the other embeddings (frozen, full, lora, ...), not with its
+    own variants (``dual+promoted``, ``dual@mean``: they are dual too, and stay in the
+    tables). A win smaller than the larger of the two arms' seed std is called "within the
+    seed spread", so a noisy lead is never sold as a finding.
     """
     if summary.empty or focus not in set(summary["arm"]):
         return f"{focus} was not trained, so there is nothing to compare"
+    own = summary["arm"].str.startswith((f"{focus}+", f"{focus}@"))
+    summary = summary[~own]
     mean, std = f"{metric}_mean", f"{metric}_std"
     wins, losses = [], []
     for size, group in summary.groupby("size"):

@@ -135,3 +135,14 @@ def test_stop_keeps_finished_runs_and_skips_the_rest():
     )  # fmt: skip
     assert result.runs["state"].tolist() == ["done", "stopped"]
     assert result.summary["arm"].tolist() == ["frozen"]
+
+
+def test_where_it_wins_leaves_the_focus_arms_own_variants_out():
+    summary = pd.DataFrame(
+        [
+            {"arm": "dual", "size": 100, "m_mean": 0.70, "m_std": 0.0},
+            {"arm": "dual+promoted", "size": 100, "m_mean": 0.90, "m_std": 0.0},
+            {"arm": "frozen", "size": 100, "m_mean": 0.50, "m_std": 0.0},
+        ]
+    )
+    assert S.where_it_wins(summary, "m") == "dual leads on m at 100 texts (+0.200 over frozen)"
