@@ -43,6 +43,11 @@ with shown_errors("Measuring the influence", "Train again on the current data.")
     st.caption(f"Cost: {inf.cost_text()}.")
     if not ranked.empty:
         st.plotly_chart(plots.influence_figure(ranked), width="stretch", key="inf_bars")
+        st.caption(
+            "Ordered by the surest effect (the lower end of the 95 % CI of its size), so a "
+            "large effect seen in a handful of texts does not outrank a solid one. Bars: the "
+            "token's strongest class; colour: its kind (special, OOV, <unk>)."
+        )
         missing = inf.table.loc[inf.table["n_texts"] == 0, "token"].unique()
         if len(missing):
             st.caption(
