@@ -12,9 +12,11 @@ from pe_core.plots import (
     curves_figure,
     drift_heatmap,
     fixed_ranges,
+    influence_figure,
     paths_figure,
     place_labels,
     similarity_figure,
+    sweep_figure,
 )
 from pe_core.vectors import Vectors
 
@@ -331,3 +333,30 @@ def test_long_runs_are_animated_at_evenly_spaced_snapshots():
     assert len(animated_map(df, REF_XY, REF_WORDS, max_frames=None).frames) == 130
     with pytest.raises(ValueError, match="max_frames must be at least 2"):
         animated_map(df, REF_XY, REF_WORDS, max_frames=1)
+
+
+def test_sweep_figure_draws_each_arm_in_both_panels_on_a_log_axis():
+    summary = pd.DataFrame(
+        [
+            {"arm": a, "size": n, "best_val_macro_f1_mean": m, "best_val_macro_f1_std": 0.01,
+             "train_minus_val_gap_mean": g, "train_minus_val_gap_std": 0.02}
+            for a, n, m, g in [("dual", 100, 0.7, 0.3), ("dual", 1000, 0.9, 0.0),
+                               ("full", 100, 0.6, 0.4), ("full", 1000, 0.9, 0.05)]
+        ]
+    )  # fmt: skip
+    fig = sweep_figure(summary)
+    assert [(t.name, t.showlegend) for t in fig.data] == [
+        ("dual", True), ("dual", False), ("full", True), ("full", False)
+    ]  # fmt: skip
+    assert list(fig.data[1].y) == [0.3, 0.0]  # the gap panel
+    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.ticktext) == ["100", "1,000"]
+
+
+def test_influence_figure_puts_the_first_ranked_token_on_top():
+    ranked = pd.DataFrame(
+        {"token": ["<smile>", "<sad>"], "class": ["pos", "neg"], "kind": ["special", "special"],
+         "mean_effect": [0.3, 0.2], "ci95": [0.03, float("nan")], "n_texts": [400, 1]}
+    )  # fmt: skip
+    bar = influence_figure(ranked).data[0]
+    assert list(bar.y) == ["<sad>  →  P(neg)", "<smile>  →  P(pos)"]  # drawn bottom-up
+    assert list(bar.error_x.array) == [0.0, 0.03]
