@@ -206,15 +206,19 @@ def test_comparison_runs_three_variants_and_states_the_result():
     at = _app()
     at.number_input(key="opt_epochs").set_value(1).run()
     at.switch_page("pages/compare.py").run()
+    assert at.multiselect(key="compare_arms").value == ["frozen", "dual", "full"]
+    at.multiselect(key="compare_arms").set_value(["frozen", "dual", "full", "lora"]).run()
     _button(at, "Run the comparison").click().run()
     assert not at.exception, at.exception
     _wait_until(at, lambda a: a.session_state["compare_job"].done, timeout=300)
     at.run()
     assert _errors(at) == [], _errors(at)
     comparison = at.session_state["comparison"]
-    assert list(comparison.table.variant) == ["frozen", "dual", "full"]
+    assert list(comparison.table.variant) == ["frozen", "dual", "full", "lora"]
     assert any("dual trained" in s.value for s in at.success)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4
+    shown = at.dataframe[0].value
+    assert "Optimizer state" in shown.columns and "s / epoch" in shown.columns
 
 
 @pytest.mark.slow
