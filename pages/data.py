@@ -41,6 +41,10 @@ def summary() -> None:
             f"{stats.get('coverage', 0):.1%}",
             help="Share of the dataset's word types found in the vectors.",
         )
+        for warning in vocab.warnings:
+            st.warning(f"Too many trainable rows: {warning}.", icon=":material/warning:")
+        for notice in vocab.notices:
+            st.info(f"{notice}.", icon=":material/info:")
 
 
 downloads.collect()  # (the sidebar does this too; a page run alone, as in AppTest, has none)
@@ -267,8 +271,11 @@ with tab_tok:
         )
 
 with tab_train:
-    st.caption("Which tokens get a trainable row besides `<unk>` and the special tokens.")
-    c1, c2 = st.columns(2)
+    st.caption(
+        "`<unk>` and the special tokens always get a trainable row; OOV words (not in the "
+        "vectors) get one, most frequent first, if they occur often enough and the cap allows."
+    )
+    c1, c2, c3 = st.columns(3)
     c1.number_input(
         "OOV words: minimum count (0 = none)",
         min_value=0,
@@ -279,10 +286,38 @@ with tab_train:
         "dataset get their own trainable row; rarer ones become <unk>.",
     )
     c2.selectbox(
+        "OOV words: cap on their rows",
+        list(state.OOV_CAPS),
+        persist_state="session",
+        key="opt_oov_cap",
+        help="The premise: too little data to learn new embeddings for every word. By default "
+        "at most 10 % of the frozen rows go to OOV words, the most frequent ones.",
+    )
+    c3.number_input(
+        "N (for 'At most N rows')",
+        min_value=0,
+        step=10,
+        persist_state="session",
+        key="opt_max_oov_rows",
+        disabled=s.opt_oov_cap != "At most N rows",
+    )
+    c1, c2 = st.columns(2)
+    c1.selectbox(
         "Initialisation of the trainable rows",
         ["zeros", "mean", "random"],
         persist_state="session",
         key="opt_init",
+    )
+    c2.radio(
+        "Special tokens that are pretrained words",
+        ["promote", "freeze"],
+        format_func={
+            "promote": "Train them, starting from their vectors",
+            "freeze": "Keep them frozen",
+        }.get,
+        persist_state="session",
+        key="opt_pretrained_specials",
+        help="GloVe Twitter already has vectors for <user>, <url>, <smile>, ...",
     )
     st.text_input(
         "Promoted words (comma separated)",
@@ -295,6 +330,13 @@ with tab_train:
         vocab = state.current_vocabulary()
         from pe_core.plots import KIND_COLORS
 
+        cap = vocab.stats.get("max_oov_rows")
+        st.markdown(
+            f"**{vocab.num_trainable:,} trainable rows** for {vocab.num_frozen:,} frozen words "
+            f"({vocab.stats.get('trainable_share', 0):.1%}); OOV rows: "
+            f"{vocab.token_kinds.count('oov'):,} of at most "
+            f"{'no cap' if cap is None else f'{cap:,}'}."
+        )
         st.markdown(TOKEN_CSS, unsafe_allow_html=True)
         st.markdown(
             token_chips(vocab.trainable_tokens, vocab.token_kinds, KIND_COLORS),

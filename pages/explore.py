@@ -95,9 +95,10 @@ trails = c[2].toggle("Trails", persist_state="session", key="opt_trails")
 kinds = c[3].multiselect(
     "Kinds",
     sorted(set(result.token_kinds)),
-    default=sorted(set(result.token_kinds)),
-    persist_state="session",
-    key="explore_kinds",
+    default=explore.default_kinds(result),
+    key=f"explore_kinds_{id(result)}",  # each run opens on its own default kinds
+    help="With many tokens only <unk> and the specials are drawn at first; add oov to see "
+    "the OOV words too.",
 )
 
 with shown_errors("Drawing the map"):

@@ -331,7 +331,7 @@ _BRAND_WEIGHTS = {
 }
 
 # Emoticons and emoji with relative frequencies: ":)" and ":(" dominate, as they do on Twitter,
-# so <smile> and <sad> get the most training signal.
+# so <smile> and <sadface> get the most training signal.
 DEMO_EMOTICONS: dict[int, dict[str, int]] = {
     POSITIVE: {
         ":)": 30, ":-)": 8, ":D": 12, "=)": 3, ";)": 5, "<3": 8,

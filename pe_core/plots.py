@@ -22,9 +22,21 @@ KIND_COLORS: dict[str, str] = {
 }
 TOKEN_KINDS = ("unk", "special", "oov", "promoted")
 MAP_COLUMNS = ("token", "kind", "snapshot", "step", "epoch", "x", "y", "nearest", "similarity")
+#: With more trainable tokens than this, maps draw only the special kinds by default (a cloud of
+#: hundreds of OOV words hides what the specials do); the other kinds can be switched on.
+MANY_TOKENS = 40
 # Above this many reference points the reference is drawn with WebGL (scattergl).
 WEBGL_THRESHOLD = 1000
 _DIGITS = 4  # arrow annotations are rounded in the figure JSON (keeps downloads small)
+
+
+def default_kinds(token_kinds: Sequence[str], many: int = MANY_TOKENS) -> list[str]:
+    """The token kinds a map draws by default: all of them, or with more than ``many`` tokens
+    only ``<unk>``, the specials and promoted words (the OOV words are left to switch on)."""
+    present = [k for k in TOKEN_KINDS if k in set(token_kinds)]
+    if len(token_kinds) <= many:
+        return present
+    return [k for k in present if k != "oov"] or present
 
 
 def _check_map_frame(df: pd.DataFrame) -> None:

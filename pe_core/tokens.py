@@ -19,14 +19,15 @@ heart          ``<3``, ``<333``                               ``<heart>``
 smile          ``:)`` ``:-)`` ``:D`` ``=)`` ``;)`` ``:]``     ``<smile>``
                ``(:`` ``^_^``
 lolface        ``:P`` ``:-p`` ``;P`` ``XD``                   ``<lolface>``
-sad            ``:(`` ``:-(`` ``:'(`` ``:[`` ``</3``          ``<sad>``
+sad            ``:(`` ``:-(`` ``:'(`` ``:[`` ``</3``          ``<sadface>``
 neutralface    ``:/`` ``:-/`` ``:|`` ``:\\``                  ``<neutralface>``
 emoji          one emoji (with skin tone, variation selector  the emoji itself
                and zero-width-joiner sequences; flag pairs)
 =============  =============================================  ======================
 
 The emoticon groups follow the GloVe-Twitter preprocessing script (``<smile>``, ``<lolface>``,
-``<sad>``, ``<neutralface>``, ``<heart>``); like that script, ``;)`` counts as a smile.
+``<sadface>``, ``<neutralface>``, ``<heart>``, the tokens GloVe Twitter has vectors for); like
+that script, ``;)`` counts as a smile.
 
 Everything that no rule matches is split the way GloVe 6B's vocabulary expects: lowercase
 words, ``don't`` -> ``do`` ``n't`` (``can't`` -> ``ca`` ``n't``, ``won't`` -> ``wo`` ``n't``),
@@ -166,7 +167,7 @@ DEFAULT_RULES: list[Rule] = [
         "<smile>",
     ),
     Rule("lolface", rf"{_EYES}{_NOSE}[pP](?!\w)|(?<!\w)[xX]D+(?!\w)", "<lolface>"),
-    Rule("sad", rf"{_EYES}['\-,]?(?:\(+|\[|<(?!3))|</3", "<sad>"),
+    Rule("sad", rf"{_EYES}['\-,]?(?:\(+|\[|<(?!3))|</3", "<sadface>"),
     Rule("neutralface", rf"{_EYES}['\-]?(?:[/\\|](?![/\\])|[lL](?!\w))", "<neutralface>"),
     Rule("emoji", _EMOJI, MATCH),
 ]

@@ -138,6 +138,8 @@ class TrainConfig:
     min_oov_count: int = 2
     promote: tuple = ()
     max_frozen: int | None = None
+    max_oov_rows: Any = "auto"
+    pretrained_specials: str = "promote"
     init: str = "zeros"
     label_names: list[str] | None = None
     max_len: int | None = None
@@ -293,18 +295,24 @@ def _build_vocabulary(vectors, texts, cfg: TrainConfig, notices: list[str]):
                 "a prebuilt vocabulary was given, so tokenizer, specials and promote were "
                 "ignored (the vocabulary's own are used)"
             )
-        return cfg.vocabulary
-    return Vocabulary.build(
-        vectors,
-        texts,
-        cfg.tokenizer,
-        specials=tuple(cfg.specials),
-        min_oov_count=cfg.min_oov_count,
-        promote=tuple(cfg.promote),
-        max_frozen=cfg.max_frozen,
-        init=cfg.init,
-        seed=cfg.seed,
-    )
+        vocab = cfg.vocabulary
+    else:
+        vocab = Vocabulary.build(
+            vectors,
+            texts,
+            cfg.tokenizer,
+            specials=tuple(cfg.specials),
+            min_oov_count=cfg.min_oov_count,
+            promote=tuple(cfg.promote),
+            max_frozen=cfg.max_frozen,
+            init=cfg.init,
+            seed=cfg.seed,
+            max_oov_rows=cfg.max_oov_rows,
+            pretrained_specials=cfg.pretrained_specials,
+        )
+    notices.extend(getattr(vocab, "warnings", []))
+    notices.extend(getattr(vocab, "notices", []))
+    return vocab
 
 
 def _given_split(split, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -618,6 +626,8 @@ def train(
     promote=(),
     max_frozen: int | None = None,
     init: str = "zeros",
+    max_oov_rows="auto",
+    pretrained_specials: str = "promote",
     label_names=None,
     max_len: int | None = None,
     epochs: int = 5,
@@ -643,9 +653,10 @@ def train(
     Args:
         vectors: pretrained ``Vectors`` (their rows become the frozen table).
         texts, labels: the data; labels are ints (with ``label_names``) or strings.
-        tokenizer, specials, min_oov_count, promote, max_frozen, init: passed to
-            ``Vocabulary.build`` (which rows are trainable and how they start).
-        vocabulary: a prebuilt ``Vocabulary``; when given it wins over the six above (a
+        tokenizer, specials, min_oov_count, promote, max_frozen, init, max_oov_rows,
+            pretrained_specials: passed to ``Vocabulary.build`` (which rows are trainable and
+            how they start); its notices and warnings go to ``result.notices``.
+        vocabulary: a prebuilt ``Vocabulary``; when given it wins over the eight above (a
             notice says so) and its own ``init`` gives the initial rows.
         label_names: names of integer labels (e.g. ``Dataset.label_names``).
         max_len: tokens per text (longer ones truncated); None: the 95th percentile of the
@@ -683,6 +694,8 @@ def train(
         promote=tuple(promote),
         max_frozen=max_frozen,
         init=init,
+        max_oov_rows=max_oov_rows,
+        pretrained_specials=pretrained_specials,
         label_names=label_names,
         max_len=max_len,
         epochs=epochs,

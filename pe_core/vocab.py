@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -29,6 +30,12 @@ from pe_core.vectors import Vectors
 
 UNK = "<unk>"
 KINDS = ("unk", "special", "oov", "promoted")
+#: Default cap on OOV rows, as a share of the frozen rows: "not enough data to learn new
+#: embeddings for all words" is the premise, so unknown words stay a small minority.
+OOV_SHARE = 0.10
+#: Trainable embedding parameters at or above this share of the frozen ones trigger a warning.
+WARN_SHARE = 0.25
+PRETRAINED_SPECIALS = ("promote", "freeze")
 INITS = ("zeros", "mean", "random", "word:<word>")
 TRUNCATES = ("post", "pre")
 
@@ -58,6 +65,10 @@ def _check_init(init: str, vectors: Vectors | None) -> str:
     return init
 
 
+class TrainableShareWarning(UserWarning):
+    """The trainable rows are a large share of the frozen ones (see :data:`WARN_SHARE`)."""
+
+
 def _check_count(value, name: str, minimum: int) -> int | None:
     if value is None:
         return None
@@ -77,6 +88,9 @@ class Vocabulary:
         tokenizer: the :class:`~pe_core.tokens.Tokenizer` used by :meth:`encode`.
         init: the default for :meth:`initial_trainable`; seed: its random seed.
         stats: counts from the build texts (see :meth:`build`).
+        pretrained_start: special tokens that are also pretrained words and whose trainable
+            rows start from their pretrained vectors (promoted specials, kind "special").
+        notices / warnings: what :meth:`build` wants the user to know (texts).
     """
 
     def __init__(
@@ -90,6 +104,7 @@ class Vocabulary:
         init: str = "zeros",
         seed: int = 0,
         stats: Mapping | None = None,
+        pretrained_start: Sequence[str] = (),
     ) -> None:
         self.frozen_words = list(frozen_words)
         self.frozen_matrix = np.asarray(frozen_matrix, dtype=np.float32)
@@ -100,6 +115,9 @@ class Vocabulary:
         self.init = _check_init(init, vectors)
         self.seed = int(seed)
         self.stats = dict(stats or {})
+        self.pretrained_start = [t for t in pretrained_start if t in vectors]
+        self.notices: list[str] = []
+        self.warnings: list[str] = []
         if self.frozen_matrix.shape != (len(self.frozen_words), vectors.dim):
             raise ValueError(
                 f"frozen_matrix has shape {self.frozen_matrix.shape}, expected "
@@ -164,6 +182,9 @@ class Vocabulary:
         max_frozen: int | None = None,
         init: str = "zeros",
         seed: int = 0,
+        *,
+        max_oov_rows: int | None | str = "auto",
+        pretrained_specials: str = "promote",
     ) -> Vocabulary:
         """Choose the frozen and trainable tokens for ``texts``.
 
@@ -172,29 +193,46 @@ class Vocabulary:
             texts: the training texts; tokenized with ``tokenizer`` (default ``Tokenizer()``).
             specials: extra special tokens; each always gets a trainable row and is added to the
                 tokenizer as a literal special if it cannot emit it yet.
-            min_oov_count: words without a vector seen at least this often get their own
+            min_oov_count: words without a vector seen at least this often may get their own
                 trainable row (None: none do; they all share ``<unk>``).
             promote: pretrained words to fine-tune: trainable rows starting at their vector.
             max_frozen: also freeze the most frequent pretrained words that do not occur in the
                 texts until V reaches this total (words that occur are never dropped).
             init: default of :meth:`initial_trainable`: "zeros", "mean", "random", "word:<w>".
             seed: seed of the "random" init.
+            max_oov_rows: at most this many OOV rows, the most frequent first; "auto" (default)
+                is 10 % of the frozen rows (:data:`OOV_SHARE`), None is no cap.
+            pretrained_specials: what to do with a special token that is also a pretrained word
+                (GloVe Twitter has ``<user>``, ``<url>``, ...): "promote" (default) gives it a
+                trainable row that starts from its pretrained vector; "freeze" keeps its
+                pretrained row frozen (no trainable row).
 
         The trainable rows are ``<unk>``, then the tokenizer's special tokens that occur in the
         texts plus every explicit special (tokenizer order), then tokens of rules that emit the
         matched text (emoji) that occur and have no vector (by count, then token), then OOV
-        words (by count, then word), then the promoted words (given order).
+        words (by count, then word; at least ``min_oov_count`` each, at most ``max_oov_rows``),
+        then the promoted words (given order).
+
+        ``notices`` tells what was left to ``<unk>`` and which specials were promoted; when the
+        trainable embedding parameters reach 25 % of the frozen ones (:data:`WARN_SHARE`) a
+        :class:`TrainableShareWarning` is issued and ``warnings`` holds its text.
 
         Raises:
-            ValueError: empty texts or no tokens; a special that is also a pretrained word (and
-                not promoted); duplicate specials or promoted words; a promoted word without a
-                vector; a bad ``min_oov_count``, ``max_frozen`` or ``init``.
+            ValueError: empty texts or no tokens; duplicate specials or promoted words; a
+                promoted word without a vector; a bad ``min_oov_count``, ``max_oov_rows``,
+                ``max_frozen``, ``pretrained_specials`` or ``init``.
         """
         texts = _check_texts(texts)
         if not texts:
             raise ValueError("texts is empty; give at least one text to build a vocabulary from")
         min_oov_count = _check_count(min_oov_count, "min_oov_count", 1)
         max_frozen = _check_count(max_frozen, "max_frozen", 0)
+        if max_oov_rows != "auto":
+            max_oov_rows = _check_count(max_oov_rows, "max_oov_rows", 0)
+        if pretrained_specials not in PRETRAINED_SPECIALS:
+            raise ValueError(
+                f"pretrained_specials must be 'promote' or 'freeze', got {pretrained_specials!r}"
+            )
         init = _check_init(init, vectors)
         explicit = list(_check_specials(specials))
         promoted = _check_promote(promote, vectors)
@@ -210,16 +248,22 @@ class Vocabulary:
         counts, dynamic = _count(tokenizer, texts)
         if not counts:
             raise ValueError(f"the {len(texts)} texts contain no tokens (all empty or blank)")
-        special_rows = _special_rows(tokenizer, counts, dynamic, explicit, promoted, vectors)
+        special_rows, pretrained = _special_rows(
+            tokenizer, counts, dynamic, explicit, promoted, vectors, pretrained_specials
+        )
+        exclude = set(promoted) | set(pretrained) | {UNK}
+        frozen_rows = _frozen_rows(vectors, counts, exclude, max_frozen)
+        cap = _oov_cap(max_oov_rows, len(frozen_rows))
         taken = {UNK, *special_rows, *promoted}
-        oov_rows = []
-        if min_oov_count is not None:
-            oov_rows = [
-                tok
-                for tok, n in _by_count(counts)
-                if n >= min_oov_count and tok not in taken and tok not in vectors
-            ]
-        frozen_rows = _frozen_rows(vectors, counts, set(promoted) | {UNK}, max_frozen)
+        candidates = [
+            tok
+            for tok, n in _by_count(counts)
+            if min_oov_count is not None
+            and n >= min_oov_count
+            and tok not in taken
+            and tok not in vectors
+        ]
+        oov_rows = candidates if cap is None else candidates[:cap]
         tokens = [UNK, *special_rows, *oov_rows, *promoted]
         kinds = ["unk"] + ["special"] * len(special_rows) + ["oov"] * len(oov_rows)
         kinds += ["promoted"] * len(promoted)
@@ -232,14 +276,25 @@ class Vocabulary:
             vectors,
             init=init,
             seed=seed,
+            pretrained_start=pretrained,
         )
         vocab.stats = vocab._build_stats(counts, dynamic, len(texts))
+        vocab.stats |= {
+            "min_oov_count": min_oov_count,
+            "max_oov_rows": cap,
+            "oov_over_cap": len(candidates) - len(oov_rows),
+            "promoted_specials": list(pretrained),
+        }
+        vocab.notices, vocab.warnings = _build_notices(vocab, pretrained)
+        for text in vocab.warnings:
+            warnings.warn(text, TrainableShareWarning, stacklevel=2)
         return vocab
 
     def _build_stats(self, counts: Counter, dynamic: set[str], num_texts: int) -> dict:
         specials = set(self.tokenizer.special_tokens) | dynamic
         words = {tok: n for tok, n in counts.items() if tok not in specials}
         oov = {tok: n for tok, n in words.items() if tok not in self.vectors}
+        left = {tok: n for tok, n in oov.items() if tok not in self._ids}
         total = sum(counts.values())
         unk = sum(n for tok, n in counts.items() if tok not in self._ids)
         V, k, d = self.num_frozen, self.num_trainable, self.dim
@@ -253,12 +308,15 @@ class Vocabulary:
             "unk_rate": unk / total,
             "word_types": len(words),
             "oov_types": len(oov),
+            "oov_left_types": len(left),
+            "oov_left_tokens": sum(left.values()),
             "coverage": (len(words) - len(oov)) / len(words) if words else 1.0,
             "V": V,
             "k": k,
             "d": d,
             "trainable_params": k * d,
             "frozen_params": V * d,
+            "trainable_share": k / V if V else float("inf"),
         }
 
     # -- ids ----------------------------------------------------------------------------------
@@ -315,8 +373,8 @@ class Vocabulary:
         ``init`` (default: the one given to :meth:`build`): "zeros"; "mean" (every row is the
         mean of the frozen rows); "random" (normal directions scaled to the mean row norm of the
         frozen rows, seeded by ``seed``); "word:<w>" (every row a copy of the vector of ``w``).
-        Promoted rows always start at their own pretrained vector. With no frozen rows, "mean"
-        and "random" use all the vectors instead.
+        Promoted rows and promoted specials (``pretrained_start``) always start at their own
+        pretrained vector. With no frozen rows, "mean" and "random" use all the vectors instead.
         """
         init = _check_init(self.init if init is None else init, self.vectors)
         k, d = self.num_trainable, self.dim
@@ -333,10 +391,11 @@ class Vocabulary:
         else:
             rows = np.tile(self.vectors.vector(init[5:]), (k, 1))
         rows = np.asarray(rows, dtype=np.float32)
+        starts = set(self.pretrained_start)
         for i, (token, kind) in enumerate(
             zip(self.trainable_tokens, self.token_kinds, strict=True)
         ):
-            if kind == "promoted":
+            if kind == "promoted" or token in starts:
                 rows[i] = self.vectors.vector(token)
         return rows
 
@@ -353,6 +412,7 @@ class Vocabulary:
             "seed": self.seed,
             "dim": self.dim,
             "stats": dict(self.stats),
+            "pretrained_start": list(self.pretrained_start),
         }
 
     @classmethod
@@ -377,6 +437,7 @@ class Vocabulary:
             init=data["init"],
             seed=data["seed"],
             stats=data.get("stats"),
+            pretrained_start=data.get("pretrained_start", ()),
         )
 
 
@@ -453,23 +514,67 @@ def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _special_rows(tokenizer, counts, dynamic, explicit, promoted, vectors) -> list[str]:
+def _special_rows(tokenizer, counts, dynamic, explicit, promoted, vectors, pretrained_specials):
+    """The special rows, and those of them that are pretrained words (GloVe Twitter's
+    ``<user>``): promoted (start from their vector) or, with "freeze", left out (frozen)."""
     promoted = set(promoted)
     rows = [
         tok
         for tok in tokenizer.special_tokens
         if (tok in counts or tok in explicit) and tok not in promoted
     ]
-    clashes = [tok for tok in rows if tok in vectors]
-    if clashes:
-        raise ValueError(
-            f"special token(s) {', '.join(map(repr, clashes))} are also pretrained words; "
-            "rename the special, or list it in promote to fine-tune its pretrained row"
-        )
-    static = set(rows)
+    pretrained = [tok for tok in rows if tok in vectors]
+    if pretrained_specials == "freeze":
+        rows = [tok for tok in rows if tok not in vectors]
+        pretrained = []
+    static = set(rows) | set(tokenizer.special_tokens)
     # Emoji and other matched-text tokens with a pretrained vector are ordinary frozen words.
     extra = {t: counts[t] for t in dynamic if t not in static | promoted and t not in vectors}
-    return rows + [tok for tok, _ in _by_count(extra)]
+    return rows + [tok for tok, _ in _by_count(extra)], pretrained
+
+
+def _oov_cap(max_oov_rows, num_frozen: int) -> int | None:
+    if max_oov_rows == "auto":
+        return int(OOV_SHARE * num_frozen)
+    return max_oov_rows
+
+
+def _build_notices(vocab: Vocabulary, pretrained: list[str]) -> tuple[list[str], list[str]]:
+    """What the user should know about the trainable set, and the too-many-rows warning."""
+    stats, notices = vocab.stats, []
+    if pretrained:
+        notices.append(
+            f"{len(pretrained)} special token(s) are also pretrained words "
+            f"({', '.join(pretrained[:8])}{', ...' if len(pretrained) > 8 else ''}): they were "
+            "promoted to trainable rows that start from their pretrained vectors; choose "
+            "pretrained_specials='freeze' to keep those rows frozen instead"
+        )
+    if stats["oov_left_types"]:
+        why = []
+        if stats["min_oov_count"] is None:
+            why.append("OOV words get no rows (min_oov_count=None)")
+        else:
+            why.append(f"rows need at least min_oov_count={stats['min_oov_count']} occurrences")
+        if stats["oov_over_cap"]:
+            why.append(
+                f"{stats['oov_over_cap']:,} more frequent ones were over the cap of "
+                f"max_oov_rows={stats['max_oov_rows']:,} rows (10 % of the frozen rows by default)"
+            )
+        notices.append(
+            f"{stats['oov_left_types']:,} OOV words ({stats['oov_left_tokens']:,} occurrences) "
+            f"share <unk>: {'; '.join(why)}. To give them rows, lower min_oov_count or raise "
+            "max_oov_rows (None for no cap)"
+        )
+    warned = []
+    share = stats["trainable_share"]
+    if share >= WARN_SHARE:
+        warned.append(
+            f"the trainable embedding rows are {share:.0%} of the frozen ones "
+            f"(k={vocab.num_trainable:,} x d={vocab.dim} = {stats['trainable_params']:,} "
+            f"trainable vs {stats['frozen_params']:,} frozen parameters): too few texts to learn "
+            "that many new rows well; raise min_oov_count or lower max_oov_rows"
+        )
+    return notices, warned
 
 
 def _frozen_rows(vectors: Vectors, counts, exclude: set[str], max_frozen: int | None) -> list[int]:

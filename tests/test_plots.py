@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from pe_core import plots
 from pe_core.neighbours import neighbour_drift
 from pe_core.plots import (
     KIND_COLORS,
@@ -360,3 +361,11 @@ def test_influence_figure_puts_the_first_ranked_token_on_top():
     bar = influence_figure(ranked).data[0]
     assert list(bar.y) == ["<sad>  →  P(neg)", "<smile>  →  P(pos)"]  # drawn bottom-up
     assert list(bar.error_x.array) == [0.0, 0.03]
+
+
+def test_default_kinds_hide_oov_words_only_when_there_are_many_tokens():
+    few = ["unk", "special", "oov", "oov"]
+    assert plots.default_kinds(few) == ["unk", "special", "oov"]
+    many = ["unk", "special", "promoted"] + ["oov"] * plots.MANY_TOKENS
+    assert plots.default_kinds(many) == ["unk", "special", "promoted"]
+    assert plots.default_kinds(["oov"] * 50, many=10) == ["oov"]  # nothing else to show

@@ -1,11 +1,12 @@
 import json
+import warnings
 
 import numpy as np
 import pytest
 
 from pe_core.tokens import Tokenizer
 from pe_core.vectors import Vectors
-from pe_core.vocab import Vocabulary
+from pe_core.vocab import TrainableShareWarning, Vocabulary
 
 WORDS = ["the", "good", "bad", "movie", "is", "happy", "sad", "plot", "boring", "wow"]
 TEXTS = [
@@ -25,7 +26,13 @@ def vectors():
 @pytest.fixture
 def vocab(vectors):
     return Vocabulary.build(
-        vectors, TEXTS, Tokenizer(), specials=["[X]"], min_oov_count=2, promote=["happy"]
+        vectors,
+        TEXTS,
+        Tokenizer(),
+        specials=["[X]"],
+        min_oov_count=2,
+        promote=["happy"],
+        max_oov_rows=None,
     )
 
 
@@ -33,7 +40,15 @@ def test_id_layout(vocab, vectors):
     assert vocab.frozen_words == ["the", "good", "movie", "is", "plot", "boring", "wow"]
     np.testing.assert_array_equal(vocab.frozen_matrix, vectors.matrix[[0, 1, 3, 4, 7, 8, 9]])
     assert vocab.frozen_matrix.dtype == np.float32
-    assert vocab.trainable_tokens == ["<unk>", "<user>", "<smile>", "<sad>", "[X]", "zork", "happy"]
+    assert vocab.trainable_tokens == [
+        "<unk>",
+        "<user>",
+        "<smile>",
+        "<sadface>",
+        "[X]",
+        "zork",
+        "happy",
+    ]
     assert vocab.token_kinds == [
         "unk",
         "special",
@@ -67,12 +82,19 @@ def test_stats(vocab):
         "unk_rate": 1 / 17,
         "word_types": 9,
         "oov_types": 2,
+        "oov_left_types": 1,
+        "oov_left_tokens": 1,
         "coverage": 7 / 9,
         "V": 7,
         "k": 7,
         "d": 2,
         "trainable_params": 14,
         "frozen_params": 14,
+        "trainable_share": 1.0,
+        "min_oov_count": 2,
+        "max_oov_rows": None,
+        "oov_over_cap": 0,
+        "promoted_specials": [],
     }
 
 
@@ -119,13 +141,13 @@ def test_max_frozen_adds_the_most_frequent_words_and_never_drops(vectors):
 
 def test_no_oov_rows_without_min_oov_count(vectors):
     vocab = Vocabulary.build(vectors, TEXTS)
-    assert vocab.trainable_tokens == ["<unk>", "<user>", "<smile>", "<sad>"]
+    assert vocab.trainable_tokens == ["<unk>", "<user>", "<smile>", "<sadface>"]
     assert vocab.stats["unk_tokens"] == 3
 
 
 def test_oov_rows_ordered_by_count_then_word(vectors):
     texts = ["bb aa aa cc cc dd dd dd"]
-    vocab = Vocabulary.build(vectors, texts, min_oov_count=1)
+    vocab = Vocabulary.build(vectors, texts, min_oov_count=1, max_oov_rows=None)
     assert vocab.trainable_tokens == ["<unk>", "dd", "aa", "cc", "bb"]
     assert vocab.token_kinds == ["unk", "oov", "oov", "oov", "oov"]
 
@@ -148,13 +170,13 @@ def test_emoji_tokens(vectors):
     laugh, fire = "\U0001f602", "\U0001f525"
     texts = [f"good {fire} {laugh}{laugh}", "sad :("]
     vocab = Vocabulary.build(vectors, texts)
-    assert vocab.trainable_tokens == ["<unk>", "<sad>", laugh, fire]
+    assert vocab.trainable_tokens == ["<unk>", "<sadface>", laugh, fire]
     assert vocab.token_kinds == ["unk", "special", "special", "special"]
     assert vocab.stats["special_tokens"] == 4
     with_fire = Vectors([*WORDS, fire], np.ones((len(WORDS) + 1, 2)))
     vocab = Vocabulary.build(with_fire, texts)
     assert fire in vocab.frozen_words
-    assert vocab.trainable_tokens == ["<unk>", "<sad>", laugh]
+    assert vocab.trainable_tokens == ["<unk>", "<sadface>", laugh]
 
 
 def test_unk_in_vectors_is_not_frozen():
@@ -182,7 +204,7 @@ def test_init_zeros_mean_word(vocab, vectors):
 
 
 def test_init_random_is_scaled_and_seeded(vectors):
-    build = dict(vectors=vectors, texts=TEXTS, min_oov_count=1, init="random")
+    build = dict(vectors=vectors, texts=TEXTS, min_oov_count=1, init="random", max_oov_rows=None)
     vocab = Vocabulary.build(**build, seed=3)
     rows = vocab.initial_trainable()
     mean_norm = np.linalg.norm(vocab.frozen_matrix, axis=1).mean()
@@ -220,7 +242,8 @@ def test_dict_round_trip(vocab, vectors):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(specials=["good"]), "special token.*'good'.*rename the special, or list it in promo"),
+        (dict(max_oov_rows=-1), "max_oov_rows must be None or an integer >= 0, got -1"),
+        (dict(pretrained_specials="keep"), "pretrained_specials must be 'promote' or 'freeze'"),
         (dict(specials=["[X]", "[X]"]), r"special token '\[X\]' is listed twice"),
         (dict(specials=["<unk>"]), "'<unk>' is reserved"),
         (dict(texts=[]), "texts is empty"),
@@ -249,8 +272,6 @@ def test_special_colliding_with_a_word_can_be_promoted(vectors):
 
 def test_rule_token_that_is_a_pretrained_word(vectors):
     twitter = Vectors([*WORDS, "<smile>"], np.ones((len(WORDS) + 1, 2)))
-    with pytest.raises(ValueError, match="'<smile>' are also pretrained words"):
-        Vocabulary.build(twitter, ["good :)"])
     vocab = Vocabulary.build(twitter, ["good :)"], promote=["<smile>"])
     assert vocab.token_kinds == ["unk", "promoted"]
     assert Vocabulary.build(twitter, ["good"]).trainable_tokens == ["<unk>"]  # does not occur
@@ -308,3 +329,78 @@ def test_real_glove(shared_glove):
     assert 0.5 < vocab.stats["coverage"] <= 1.0
     norms = np.linalg.norm(vocab.initial_trainable(), axis=1)
     np.testing.assert_allclose(norms, np.linalg.norm(vocab.frozen_matrix, axis=1).mean(), rtol=1e-5)
+
+
+# -- trainable-set defaults (issue 12) ----------------------------------------------------------
+
+
+def _many_words(n: int) -> Vectors:
+    words = [f"w{i}" for i in range(n)]
+    return Vectors(words, np.eye(n, 4, dtype=np.float32) + 1.0)
+
+
+def test_oov_rows_capped_at_ten_percent_of_frozen_most_frequent_first():
+    vectors = _many_words(40)
+    # 40 frozen words; OOV words x0..x9 occurring 10..1 times (x0 most frequent).
+    text = " ".join(vectors.words) + " " + " ".join(f"x{i} " * (10 - i) for i in range(10))
+    vocab = Vocabulary.build(vectors, [text], min_oov_count=2)
+    assert vocab.num_frozen == 40
+    assert vocab.trainable_tokens == ["<unk>", "x0", "x1", "x2", "x3"]  # cap = 10 % of 40
+    assert vocab.stats["max_oov_rows"] == 4
+    assert vocab.stats["oov_over_cap"] == 5  # x4..x8 occur >= 2 times but are over the cap
+    assert (vocab.stats["oov_left_types"], vocab.stats["oov_left_tokens"]) == (
+        6,
+        6 + 5 + 4 + 3 + 2 + 1,
+    )
+    assert vocab.notices == [
+        "6 OOV words (21 occurrences) share <unk>: rows need at least min_oov_count=2 "
+        "occurrences; 5 more frequent ones were over the cap of max_oov_rows=4 rows (10 % of the "
+        "frozen rows by default). To give them rows, lower min_oov_count or raise max_oov_rows "
+        "(None for no cap)"
+    ]
+    assert vocab.warnings == []
+    uncapped = Vocabulary.build(vectors, [text], min_oov_count=2, max_oov_rows=None)
+    assert uncapped.trainable_tokens == ["<unk>", *[f"x{i}" for i in range(9)]]
+    assert Vocabulary.build(vectors, [text], min_oov_count=2, max_oov_rows=1).num_trainable == 2
+
+
+def test_warning_when_trainable_rows_reach_a_quarter_of_the_frozen():
+    vectors = _many_words(8)
+    text = " ".join(vectors.words) + " a a b b"
+    with pytest.warns(
+        TrainableShareWarning, match="trainable embedding rows are 38% of the frozen"
+    ):
+        vocab = Vocabulary.build(vectors, [text], min_oov_count=2, max_oov_rows=None)
+    assert vocab.num_trainable == 3 and len(vocab.warnings) == 1
+    assert "k=3 x d=4 = 12 trainable vs 32 frozen parameters" in vocab.warnings[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = _many_words(40)
+        text = " ".join(big.words) + " a a b b"
+        assert Vocabulary.build(big, [text], min_oov_count=2, max_oov_rows=None).warnings == []
+
+
+def test_specials_that_are_pretrained_words_are_promoted_from_their_vectors():
+    words = ["<user>", "<url>", "good", "day", "<smile>"]
+    matrix = np.arange(10, dtype=np.float32).reshape(5, 2) + 1
+    twitter = Vectors(words, matrix)
+    texts = ["@anna good day :) http://x.co", "good :( day"]
+    vocab = Vocabulary.build(twitter, texts)
+    assert vocab.trainable_tokens == ["<unk>", "<url>", "<user>", "<smile>", "<sadface>"]
+    assert vocab.token_kinds == ["unk", "special", "special", "special", "special"]
+    assert vocab.frozen_words == ["good", "day"]  # the promoted specials have no frozen row
+    assert vocab.pretrained_start == ["<url>", "<user>", "<smile>"]
+    rows = vocab.initial_trainable()
+    np.testing.assert_array_equal(rows[1:4], matrix[[1, 0, 4]])
+    np.testing.assert_array_equal(rows[[0, 4]], 0.0)
+    assert vocab.notices[0].startswith(
+        "3 special token(s) are also pretrained words (<url>, <user>, <smile>): they were "
+        "promoted to trainable rows that start from their pretrained vectors"
+    )
+    again = Vocabulary.from_dict(json.loads(json.dumps(vocab.to_dict())), twitter)
+    np.testing.assert_array_equal(again.initial_trainable(), rows)
+
+    frozen = Vocabulary.build(twitter, texts, pretrained_specials="freeze")
+    assert frozen.trainable_tokens == ["<unk>", "<sadface>"]
+    assert frozen.frozen_words == ["<user>", "<url>", "good", "day", "<smile>"]
+    np.testing.assert_array_equal(frozen.encode(["@bob :)"], 2), [[1, 5]])

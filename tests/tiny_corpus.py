@@ -10,4 +10,5 @@ POS = ["good movie :)", "great day #fun", "happy happy zorg", "a good day", "gre
 NEG = ["bad movie :(", "awful day", "sad sad blarg", "the bad day", "awful awful movie"]
 TEXTS = POS * 6 + NEG * 6
 LABELS = ["pos"] * 30 + ["neg"] * 30
-TINY = {"epochs": 2, "batch_size": 8, "hidden": 4}  # 48 training rows -> 6 batches per epoch
+# 48 training rows -> 6 batches per epoch; every OOV word keeps its row (no 10 % cap here).
+TINY = {"epochs": 2, "batch_size": 8, "hidden": 4, "max_oov_rows": None}

@@ -125,6 +125,13 @@ def neighbourhood_colors(proj: Projection, token: str, k: int = 25) -> list[str]
     return colors
 
 
+def default_kinds(result) -> list[str]:
+    """The kinds the map opens on: with many tokens, not the OOV words (see plots)."""
+    from pe_core.plots import default_kinds as kinds
+
+    return sorted(kinds(result.token_kinds))
+
+
 def found(proj: Projection, search: str) -> bool:
     search = search.strip()
     words = proj.projector.words_ or []

@@ -174,6 +174,7 @@ def live_view() -> LiveView | None:
     if run is None:
         return None
     from pe_core import plots
+    from pe_core.plots import default_kinds
     from pe_core.projection import project_trajectory
 
     p = run.progress()
@@ -197,12 +198,16 @@ def live_view() -> LiveView | None:
     snaps = run.snapshots()
     if len(snaps["trajectory"]):
         frame = project_trajectory(SimpleNamespace(**snaps), s.live_projector)
+        shown = default_kinds(snaps["token_kinds"])
+        hidden = frame.kind.nunique() - len(shown)
+        frame = frame[frame.kind.isin(shown)]
         proj = s.live_projector
         view.map_figure = plots.paths_figure(
             frame,
             proj.embedding_,
             proj.words_,
-            title=f"PCA map · snapshot {len(frame.snapshot.unique()) - 1}",
+            title=f"PCA map · snapshot {len(frame.snapshot.unique()) - 1}"
+            + (" · OOV words not drawn (many tokens; switch them on in Explore)" if hidden else ""),
             height=560,
         )
     if p["history"]:

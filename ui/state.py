@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "opt_dataset_source": "Embedded demo",
     "opt_literal_specials": "",
     "opt_min_oov_count": 3,
+    "opt_oov_cap": "10 % of the frozen rows",
+    "opt_max_oov_rows": 200,
+    "opt_pretrained_specials": "promote",
     "opt_promote": "",
     "opt_init": "zeros",
     "opt_preview_text": "Loved it!!! 😀 see https://example.com @anna #great 10/10 sooo good :)",
@@ -135,15 +138,22 @@ def current_tokenizer():
     return cached[1]
 
 
+#: The Data page's choices for the OOV cap -> ``max_oov_rows`` ("custom": the number input).
+OOV_CAPS = {"10 % of the frozen rows": "auto", "At most N rows": "custom", "No cap": None}
+
+
 def vocab_options() -> dict[str, Any]:
     """Keyword arguments for Vocabulary.build / train that shape the trainable set."""
     state = st.session_state
     min_count = int(state.opt_min_oov_count)
+    cap = OOV_CAPS.get(state.opt_oov_cap, "auto")
     return {
         "specials": tuple(literal_specials()),
         "min_oov_count": min_count if min_count > 0 else None,
         "promote": tuple(promoted_words()),
         "init": state.opt_init,
+        "max_oov_rows": int(state.opt_max_oov_rows) if cap == "custom" else cap,
+        "pretrained_specials": state.opt_pretrained_specials,
     }
 
 
@@ -162,9 +172,14 @@ def current_vocabulary():
     )
     cached = state.get("_vocab_cache")
     if cached is None or cached[0] != key:
-        vocab = Vocabulary.build(
-            state.vectors, state.dataset.texts, tokenizer, seed=int(state.opt_seed), **options
-        )
+        import warnings
+
+        with warnings.catch_warnings():
+            # The Data page shows vocab.warnings itself; no log line per rerun.
+            warnings.simplefilter("ignore")
+            vocab = Vocabulary.build(
+                state.vectors, state.dataset.texts, tokenizer, seed=int(state.opt_seed), **options
+            )
         cached = (key, vocab)
         state._vocab_cache = cached
     return cached[1]
