@@ -225,7 +225,24 @@ with tab_data:
 with tab_tok:
     st.caption(
         "Each enabled rule replaces what its pattern matches by its token (one trainable row per "
-        "token). Edit, disable or add rows; literal specials are kept as written."
+        "token); a rule of mode *tag* keeps the match and adds its token after it. Edit, disable "
+        "or add rows; literal specials are kept as written."
+    )
+
+    def _use_preset() -> None:
+        s.rules_df = state.default_rules_frame()
+        s.rules_version += 1
+
+    st.selectbox(
+        "Rules preset",
+        ["Default", "GloVe Twitter"],
+        persist_state="session",
+        key="opt_rules_preset",
+        on_change=_use_preset,
+        help="Default: GloVe 6B's token forms plus tweet specials. GloVe Twitter: the "
+        "preprocessing the Twitter vectors were trained with (<user>, <url>, <hashtag> + "
+        "word, <number>, <smile>, <lolface>, <sadface>, <neutralface>, <heart>, <repeat>, "
+        "<elong>, <allcaps>), so the specials are words those vectors already have.",
     )
 
     def _commit_rules() -> None:
@@ -249,7 +266,7 @@ with tab_tok:
         placeholder="e.g. [SEP] <title>",
         help="Kept as one token wherever they occur.",
     )
-    if c2.button("Reset to defaults", width="stretch"):
+    if c2.button("Reset to the preset", width="stretch"):
         s.rules_df = state.default_rules_frame()
         s.rules_version += 1
         st.rerun()

@@ -59,6 +59,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 MATCH = "{match}"
+RULE_MODES = ("replace", "tag")
 """Rule token meaning "emit the matched text itself" (used by the emoji rule)."""
 
 SPECIAL_RULE_NAME = "special"
@@ -68,6 +69,7 @@ SPECIAL_RULE_NAME = "special"
 # master regex (its groups shift); named ones keep working.
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)(?:\\\\)*\\[1-9]")
 _WHITESPACE = re.compile(r"\s")
+_RUNS = re.compile(r"([^\W\d_])\1{2,}")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class Rule:
             (``\\1``); use ``(?P<name>...)`` with ``(?P=name)`` instead.
         token: the token emitted for each match, or :data:`MATCH` to emit the matched text.
         enabled: disabled rules are kept (for the editable table) but never match.
+        mode: "replace" (default): the match becomes ``token``; "tag": the match is kept,
+            normalised (a word lowercased with its repeated letters collapsed: ``sooo`` ->
+            ``so``; punctuation as its last character: ``!!!`` -> ``!``), and ``token``
+            follows it, as GloVe Twitter's ``<elong>``, ``<repeat>`` and ``<allcaps>`` do.
 
     Raises:
         ValueError: naming the rule, when any field is invalid (e.g. the regex does not compile).
@@ -90,6 +96,7 @@ class Rule:
     pattern: str
     token: str
     enabled: bool = True
+    mode: str = "replace"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -121,6 +128,10 @@ class Rule:
                 f"{label}: pattern {self.pattern!r} uses a numbered backreference; "
                 "use a named group (?P<name>...) and (?P=name) instead"
             )
+        if self.mode not in RULE_MODES:
+            raise ValueError(f"{label}: mode must be 'replace' or 'tag', got {self.mode!r}")
+        if self.mode == "tag" and self.is_dynamic:
+            raise ValueError(f"{label}: a 'tag' rule needs a token, not {MATCH!r}")
         if self.enabled not in (True, False):
             raise ValueError(f"{label}: enabled must be True or False, got {self.enabled!r}")
         object.__setattr__(self, "enabled", bool(self.enabled))
@@ -319,6 +330,13 @@ class Tokenizer:
         self._cache[text] = word
         return word
 
+    def _tag_base(self, text: str) -> str:
+        """What a "tag" rule keeps of its match: the word, or the last punctuation mark."""
+        if not any(c.isalnum() for c in text):
+            return text[-1]
+        word = text.lower() if self.lowercase else text
+        return _RUNS.sub(r"\1", word)
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_cache"] = {}
@@ -352,6 +370,8 @@ class Tokenizer:
                     out.append((s, None))
             elif kind == "rule":
                 rule: Rule = payload  # type: ignore[assignment]
+                if rule.mode == "tag":
+                    out.append((self._tag_base(s), None))
                 out.append((s if rule.is_dynamic else rule.token, rule.name))
                 if rule.name == "hashtag" and self.keep_hashtag_word:
                     out.append((self._word(s.lstrip("#")), None))
@@ -386,9 +406,15 @@ class Tokenizer:
         return [r.name for r in self.rules if r.enabled and r.is_dynamic]
 
     def rules_table(self) -> list[dict]:
-        """The rules as rows ``{"name", "pattern", "token", "enabled"}`` (disabled ones too)."""
+        """The rules as rows ``{"name", "pattern", "token", "enabled", "mode"}`` (disabled too)."""
         return [
-            {"name": r.name, "pattern": r.pattern, "token": r.token, "enabled": r.enabled}
+            {
+                "name": r.name,
+                "pattern": r.pattern,
+                "token": r.token,
+                "enabled": r.enabled,
+                "mode": r.mode,
+            }
             for r in self.rules
         ]
 
@@ -396,7 +422,7 @@ class Tokenizer:
     def from_table(cls, rows, specials: Iterable[str] = (), **options) -> Tokenizer:
         """Build a tokenizer from rows as returned by :meth:`rules_table` (or a DataFrame).
 
-        ``enabled`` may be missing or empty (meaning True). Every problem raises ``ValueError``
+        ``enabled`` may be missing or empty (meaning True), ``mode`` too ("replace"). Every problem raises ``ValueError``
         naming the row (1-based) and the rule.
         """
         if hasattr(rows, "to_dict"):  # a pandas DataFrame from the app's table editor
@@ -461,7 +487,8 @@ def _rule_from_row(number: int, row) -> Rule:
         raise ValueError(f"{label}: empty {', '.join(missing)}; fill it in or delete the row")
     enabled = row.get("enabled")
     enabled = True if _is_blank(enabled) else enabled
+    mode = "replace" if _is_blank(row.get("mode")) else str(row["mode"])
     try:
-        return Rule(str(row["name"]), str(row["pattern"]), str(row["token"]), enabled)
+        return Rule(str(row["name"]), str(row["pattern"]), str(row["token"]), enabled, mode)
     except ValueError as exc:
         raise ValueError(f"{label}: {exc}") from None

@@ -255,6 +255,7 @@ def test_disable_a_rule():
         "pattern": DEFAULT_RULES[3].pattern,
         "token": "<number>",
         "enabled": False,
+        "mode": "replace",
     }
 
 

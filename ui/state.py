@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "opt_max_words": 50_000,
     "opt_dataset_source": "Embedded demo",
     "opt_literal_specials": "",
+    "opt_rules_preset": "Default",
     "opt_min_oov_count": 3,
     "opt_oov_cap": "10 % of the frozen rows",
     "opt_max_oov_rows": 200,
@@ -94,13 +95,18 @@ def init_session() -> None:
         st.switch_page(wanted)  # the deep link that arrived before app.py had ever run
 
 
+def preset_tokenizer():
+    """The tokenizer of the session's rules preset ("Default", "GloVe Twitter")."""
+    from pe_core.presets import preset_tokenizer as build
+
+    return build(st.session_state.get("opt_rules_preset", "Default"))
+
+
 def default_rules_frame() -> pd.DataFrame:
-    """The tokenizer's default rules as an editable table."""
+    """The rules of the session's preset as an editable table."""
     import pandas as pd
 
-    from pe_core.tokens import Tokenizer
-
-    return pd.DataFrame(Tokenizer().rules_table())
+    return pd.DataFrame(preset_tokenizer().rules_table())
 
 
 def rules_frame() -> pd.DataFrame:
@@ -127,13 +133,14 @@ def current_tokenizer():
     from pe_core.tokens import Tokenizer
 
     state = st.session_state
-    # Until the Data page shows the table, the rules are the defaults (same rows, same key).
-    rows = state.rules_df.to_dict("records") if "rules_df" in state else Tokenizer().rules_table()
+    preset = preset_tokenizer()
+    # Until the Data page shows the table, the rules are the preset's (same rows, same key).
+    rows = state.rules_df.to_dict("records") if "rules_df" in state else preset.rules_table()
     specials = tuple(literal_specials())
-    key = (repr(rows), specials)
+    key = (repr(rows), specials, repr(preset.options))
     cached = st.session_state.get("_tokenizer_cache")
     if cached is None or cached[0] != key:
-        cached = (key, Tokenizer.from_table(rows, specials=specials))
+        cached = (key, Tokenizer.from_table(rows, specials=specials, **preset.options))
         st.session_state._tokenizer_cache = cached
     return cached[1]
 

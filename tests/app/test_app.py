@@ -324,3 +324,28 @@ def test_failed_glove_download_shows_an_error_and_keeps_the_vectors(monkeypatch)
     assert any("Downloading GloVe failed" in e and "HTTP 404" in e for e in _errors(at))
     assert at.session_state["vectors_desc"] == "Embedded demo"
     assert not _button(at, "Download and load").disabled
+
+
+def test_real_data_shows_the_oov_cap_notice_and_the_twitter_preset(shared_glove):
+    from pe_core.datasets import load_dataset
+    from pe_core.vectors import load_vectors
+
+    at = _app().switch_page("pages/data.py")
+    at.session_state["vectors"] = load_vectors(shared_glove)
+    at.session_state["dataset"] = load_dataset(shared_glove.parent / "tweeteval_sentiment_val.tsv")
+    at.session_state["data_version"] = 99
+    at.run()
+    assert not at.exception and _errors(at) == []
+    vocab = at.session_state["_vocab_cache"][1]
+    assert (vocab.num_frozen, vocab.num_trainable) == (2430, 253)  # 9 specials + 243 OOV rows
+    assert any("OOV words (" in i.value and "share <unk>" in i.value for i in at.info)
+    assert any("OOV rows: 243 of at most 243" in m.value for m in at.markdown)
+    assert not at.warning  # 10.4 % trainable: no warning
+
+    at.selectbox(key="opt_oov_cap").set_value("No cap").run()
+    assert any("Too many trainable rows" in w.value for w in at.warning)
+
+    at.selectbox(key="opt_rules_preset").set_value("GloVe Twitter").run()
+    assert not at.exception and _errors(at) == []
+    tokens = at.session_state["_vocab_cache"][1].tokenizer.special_tokens
+    assert tokens[-3:] == ["<repeat>", "<elong>", "<allcaps>"]
