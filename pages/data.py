@@ -56,10 +56,14 @@ tab_vec, tab_data, tab_tok, tab_train = st.tabs(
 with tab_vec:
     st.markdown(f"**Current:** {s.vectors_desc} — {len(s.vectors):,} words × {s.vectors.dim} d")
     if s.vectors.skipped:
+        from pe_core.vectors import REASONS
+
         st.caption(
-            "Skipped while loading: "
-            + ", ".join(f"{reason}: {n:,}" for reason, n in s.vectors.skipped.items())
+            "While loading: "
+            + "; ".join(f"{n:,} {REASONS.get(r, r)}" for r, n in s.vectors.skipped.items())
         )
+    for note in getattr(s.vectors, "notes", None) or []:
+        st.caption(note)
     source = st.radio(
         "Source",
         ["Embedded demo", "Upload a file", "File in the data directory", "Download GloVe"],
@@ -76,6 +80,13 @@ with tab_vec:
         help="GloVe files are sorted by frequency: the first words are the most common.",
     )
     limit = int(max_words) or None
+    fix = st.checkbox(
+        "Repair mojibake (â€“ → –) with ftfy",
+        persist_state="session",
+        key="opt_fix_mojibake",
+        help="For copies whose words went through a wrong decoding somewhere; files that are "
+        "not UTF-8 are read as cp1252 / latin-1 either way, and every word is kept.",
+    )
     if source == "Embedded demo":
         st.caption("A small built-in vocabulary with clear word groups; loads instantly.")
         if st.button("Use the demo vectors"):
@@ -99,6 +110,7 @@ with tab_vec:
                     up.getvalue(),
                     limit,
                     progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
+                    fix_mojibake=fix,
                 )
                 state.set_vectors(vectors, f"Upload: {up.name}")
                 st.rerun()
@@ -123,7 +135,7 @@ with tab_vec:
             with shown_errors("Loading the vectors"):
                 path = paths.resolve_in_data_dir(typed, root)
                 with st.spinner(f"Reading {path.name}…"):
-                    vectors = assets.vectors_file(path, limit)
+                    vectors = assets.vectors_file(path, limit, fix)
                 state.set_vectors(vectors, f"File: {path.name}")
                 st.rerun()
     else:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: non-UTF-8 words decoded as cp1252 / latin-1, not U+FFFD
 DEFAULT_GLOVE_URL = "https://nlp.stanford.edu/data/"
 _HEAD_BYTES = 1 << 18
 _SAMPLE_LINES = 200
@@ -46,7 +46,11 @@ REASONS = {
     "bad_line": "lines with the wrong number of fields or unreadable numbers skipped",
     "non_finite": "lines with NaN or infinite values skipped",
     "duplicate_word": "duplicate words dropped (the first occurrence kept)",
-    "non_utf8_word": "words with non-UTF-8 bytes decoded with replacement characters",
+    "decoded_duplicate": "words that decoding made equal to an earlier word dropped (the first "
+    "kept; named in the notes)",
+    "non_utf8_word": "words that are not UTF-8 decoded as cp1252 (latin-1 for bytes cp1252 "
+    "lacks), so distinct bytes stay distinct words",
+    "mojibake_fixed": "words with mojibake (such as â€“ for –) repaired with ftfy",
     "word_with_spaces": "words containing spaces kept (the last D fields are the vector)",
 }
 
@@ -560,7 +564,7 @@ def _recover(src, layout, bad, words, matrix, on_bad_line, skipped, lines) -> _R
                     got[lineno] = (
                         row
                         if not words or isinstance(words[0], bytes)
-                        else (_decode_words([row[0]], skipped)[0], row[1])
+                        else (_decode_words([row[0]], skipped)[0][0], row[1])
                     )
                 if lineno >= max(wanted):
                     break
@@ -575,41 +579,85 @@ def _recover(src, layout, bad, words, matrix, on_bad_line, skipped, lines) -> _R
     return _Rows(words, matrix, skipped, lines)
 
 
-def _decode_words(words: list[bytes] | bytes, skipped: Counter) -> list[str]:
+def _decode_word(raw: bytes) -> str:
+    """UTF-8, else cp1252 (the ``–’—“”`` of copies saved on Windows), else latin-1 (which maps
+    every byte, so two different byte strings never become the same word)."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
+
+
+def _decode_words(words: list[bytes] | bytes, skipped: Counter) -> tuple[list[str], set[int]]:
     """Words as str from their bytes (a list, or one blob joined by newlines; str lists pass
-    through); bytes that are not UTF-8 become U+FFFD and are counted."""
+    through), and the indices of those that were not UTF-8 (decoded by :func:`_decode_word`,
+    counted)."""
     if not words:
-        return []
+        return [], set()
     if isinstance(words, list) and isinstance(words[0], str):
-        return words  # decoded as UTF-8 by pandas already
+        return words, set()  # decoded as UTF-8 by pandas already
     blob = words if isinstance(words, bytes) else b"\n".join(words)
     try:
-        return blob.decode("utf-8").split("\n")
+        return blob.decode("utf-8").split("\n"), set()
     except UnicodeDecodeError:
         pass
-    out, bad = [], 0
-    for w in blob.split(b"\n"):
+    out, changed = [], set()
+    for i, w in enumerate(blob.split(b"\n")):
         try:
             out.append(w.decode("utf-8"))
         except UnicodeDecodeError:
-            out.append(w.decode("utf-8", "replace"))
-            bad += 1
-    skipped["non_utf8_word"] += bad
+            out.append(_decode_word(w))
+            changed.add(i)
+    skipped["non_utf8_word"] += len(changed)
+    return out, changed
+
+
+def _fix_mojibake(words: list[str], changed: set[int], skipped: Counter) -> list[str]:
+    """Repair mojibake (UTF-8 read as cp1252 and saved again: ``â€“``) with ftfy; counted."""
+    try:
+        import ftfy
+    except ImportError:  # pragma: no cover - ftfy is a requirement
+        raise ValueError("fix_mojibake=True needs the ftfy package: pip install ftfy") from None
+    out = list(words)
+    for i, word in enumerate(words):
+        if not word.isascii():
+            fixed = ftfy.fix_encoding(word)
+            if fixed != word:
+                out[i] = fixed
+                changed.add(i)
+                skipped["mojibake_fixed"] += 1
     return out
 
 
-def _dedupe(words: list[str], matrix: np.ndarray, skipped: Counter):
-    """Keep the first row of every word (GloVe order is frequency order)."""
+def _dedupe(words: list[str], matrix: np.ndarray, skipped: Counter, changed=frozenset()):
+    """Keep the first row of every word (GloVe order is frequency order).
+
+    A duplicate that exists only because of decoding (cp1252 bytes that read as a UTF-8 word of
+    the file, a repaired mojibake) is counted apart and named in the returned notes.
+    """
     if len(set(words)) == len(words):
-        return words, matrix
-    seen: set[str] = set()
-    keep = []
+        return words, matrix, []
+    first: dict[str, int] = {}
+    keep, decoded = [], []
     for i, w in enumerate(words):
-        if w not in seen:
-            seen.add(w)
+        j = first.setdefault(w, i)
+        if j == i:
             keep.append(i)
-    skipped["duplicate_word"] += len(words) - len(keep)
-    return [words[i] for i in keep], matrix[keep]
+        elif i in changed or j in changed:
+            decoded.append((w, j, i))
+    skipped["duplicate_word"] += len(words) - len(keep) - len(decoded)
+    skipped["decoded_duplicate"] += len(decoded)
+    notes = []
+    if decoded:
+        named = ", ".join(f"{w!r} (rows {j + 1:,} and {i + 1:,})" for w, j, i in decoded[:10])
+        more = f" and {len(decoded) - 10:,} more" if len(decoded) > 10 else ""
+        notes.append(
+            f"{len(decoded):,} words became equal to an earlier word once decoded and were "
+            f"dropped (the earlier row kept): {named}{more}"
+        )
+    return [words[i] for i in keep], matrix[keep], notes
 
 
 def _monotone(progress: Progress | None) -> Progress | None:
@@ -626,7 +674,9 @@ def _monotone(progress: Progress | None) -> Progress | None:
     return report
 
 
-def _parse(src: _Source, fmt: str, on_bad_line: str, max_words, dim, progress) -> Vectors:
+def _parse(
+    src: _Source, fmt: str, on_bad_line: str, max_words, dim, progress, fix_mojibake=False
+) -> Vectors:
     """Read and parse one vectors file (no cache)."""
     with src.open() as (stream, _):
         head = stream.read(_HEAD_BYTES)
@@ -639,11 +689,14 @@ def _parse(src: _Source, fmt: str, on_bad_line: str, max_words, dim, progress) -
     if progress is not None:
         progress(1.0)
     skipped = rows.skipped
-    words = _decode_words(rows.words, skipped)
-    words, matrix = _dedupe(words, rows.matrix, skipped)
+    words, changed = _decode_words(rows.words, skipped)
+    if fix_mojibake:
+        words = _fix_mojibake(words, changed, skipped)
+    words, matrix, decoded = _dedupe(words, rows.matrix, skipped, changed)
     if not words:
         raise ValueError(f"{src.label}: no usable vector rows (skipped: {dict(skipped)})")
     notes = [f"read member {src.member} of the zip"] if src.member else []
+    notes += decoded
     if layout.header and max_words is None and layout.header[0] != rows.matrix.shape[0]:
         notes.append(
             f"the header announced {layout.header[0]:,} rows, the file has {rows.matrix.shape[0]:,}"
@@ -671,6 +724,7 @@ def load_vectors(
     member: str | None = None,
     dim: int | None = None,
     progress: Progress | None = None,
+    fix_mojibake: bool = False,
 ) -> Vectors:
     """Load word vectors from a GloVe or word2vec/fastText text file (.txt, .vec, .gz or .zip).
 
@@ -688,6 +742,12 @@ def load_vectors(
         member: name of the zip member to read.
         dim: expected dimension; also picks the zip member (``glove.6B.100d.txt`` for 100).
         progress: called with a fraction in [0, 1] while the file is read.
+        fix_mojibake: repair words garbled by a wrong decoding somewhere upstream (``â€“`` ->
+            ``–``) with ftfy; counted in ``skipped["mojibake_fixed"]``.
+
+    Words that are not valid UTF-8 are decoded as cp1252, else latin-1, so distinct byte strings
+    stay distinct words. A word that decoding makes equal to an earlier one is dropped, counted
+    (``skipped["decoded_duplicate"]``) and named in ``notes``; never silently.
 
     Returns:
         ``Vectors``; ``.skipped``/``.notes``/``.report()`` tell what was skipped or altered and
@@ -710,16 +770,18 @@ def load_vectors(
     src = _resolve_source(path, member, dim)
     try:
         if not cache:
-            return _parse(src, fmt, on_bad_line, max_words, dim, progress)
+            return _parse(src, fmt, on_bad_line, max_words, dim, progress, fix_mojibake)
         params = {"fmt": fmt, "max_words": max_words, "member": src.member, "dim": dim}
         params["on_bad_line"] = on_bad_line
+        if fix_mojibake:
+            params["fix_mojibake"] = True
         entry = _CacheEntry(Path(cache_dir) if cache_dir else default_cache_dir(), path, params)
         hit = entry.load()
         if hit is not None:
             if progress is not None:
                 progress(1.0)
             return hit
-        vectors = _parse(src, fmt, on_bad_line, max_words, dim, progress)
+        vectors = _parse(src, fmt, on_bad_line, max_words, dim, progress, fix_mojibake)
         entry.save(vectors)
         return vectors
     except (EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile) as exc:

@@ -122,7 +122,7 @@ VECTOR_ACCEPTED = [
      {"word_with_spaces": 1}),
     ("duplicate words keep the first", "v.txt", b"a 1 2\na 3 4\nb 5 6\n", ["a", "b"],
      {"duplicate_word": 1}),
-    ("non-UTF-8 word", "v.txt", "caf\xe9 1 2\nb 3 4\n".encode("latin-1"), ["caf\ufffd", "b"],
+    ("non-UTF-8 word", "v.txt", "caf\xe9 1 2\nb 3 4\n".encode("latin-1"), ["café", "b"],
      {"non_utf8_word": 1}),
     ("wrong extension: content decides", "v.csv", b"a 1 2\nb 3 4\n", ["a", "b"], {}),
     ("gzip named .txt", "v.txt", gzip.compress(b"a 1 2\nb 3 4\n"), ["a", "b"], {}),
@@ -299,11 +299,18 @@ def test_special_token_equal_to_a_pretrained_word(vectors, corpus):
     from pe_core.vocab import Vocabulary
 
     texts, _ = corpus
-    with pytest.raises(ValueError, match="'good'.* also pretrained words.*promote"):
-        Vocabulary.build(vectors, texts, Tokenizer(specials=["good"]))
-    with pytest.raises(ValueError, match="'good'.* also pretrained words"):
-        Vocabulary.build(vectors, texts, None, specials=["good"])
-    # The way out the message names: fine-tune the pretrained row instead.
+    # Promoted by default: a trainable row that starts from the pretrained one, with a notice.
+    for vocab in (
+        Vocabulary.build(vectors, texts, Tokenizer(specials=["good"])),
+        Vocabulary.build(vectors, texts, None, specials=["good"]),
+    ):
+        assert vocab.token_kinds[vocab.trainable_tokens.index("good")] == "special"
+        assert vocab.pretrained_start == ["good"] and "good" not in vocab.frozen_words
+        assert "1 special token(s) are also pretrained words (good)" in vocab.notices[0]
+        row = vocab.initial_trainable()[vocab.trainable_tokens.index("good")]
+        np.testing.assert_array_equal(row, vectors.vector("good"))
+    kept = Vocabulary.build(vectors, texts, None, specials=["good"], pretrained_specials="freeze")
+    assert "good" in kept.frozen_words and "good" not in kept.trainable_tokens
     vocab = Vocabulary.build(vectors, texts, None, promote=["good"])
     assert vocab.token_kinds[vocab.trainable_tokens.index("good")] == "promoted"
 

@@ -259,12 +259,51 @@ def test_non_finite_line_number_counts_the_header(tmp_path):
         load_vectors(write(tmp_path / "g.txt", text), cache=False)
 
 
-def test_cp1252_bytes_decoded_with_replacement(tmp_path):
+def test_cp1252_bytes_come_back_as_themselves(tmp_path):
     data = glove_text().encode() + b"\x93quoted\x94 1 2 3\nen\x96dash 4 5 6\n"
     v = load_vectors(write(tmp_path / "g.txt", data), cache=False)
-    assert v.words[3:] == ["\ufffdquoted\ufffd", "en\ufffddash"]
+    assert v.words[3:] == ["\u201cquoted\u201d", "en\u2013dash"]
     assert v.skipped == {"non_utf8_word": 2}
     assert v.words[2] == "café"
+
+
+def test_distinct_non_utf8_words_stay_distinct_rows(tmp_path):
+    # Four different byte strings that U+FFFD replacement made into one word (3 rows lost).
+    # \x81 and \x8d have no cp1252 character: latin-1 keeps them as their own code points.
+    odd = [b"\x96", b"\x92s", b"\x97", b"\x81x", b"x\x8d"]
+    data = b"".join(w + b" %d 0 0\n" % i for i, w in enumerate(odd, start=1))
+    v = load_vectors(write(tmp_path / "g.txt", glove_text().encode() + data), cache=False)
+    assert v.words[3:] == ["\u2013", "\u2019s", "\u2014", "\x81x", "x\x8d"]
+    assert v.matrix[3:, 0].tolist() == [1, 2, 3, 4, 5]
+    assert v.skipped == {"non_utf8_word": 5}
+
+
+def test_duplicate_made_by_decoding_is_counted_and_named(tmp_path):
+    data = glove_text().encode() + "\u2013 1 1 1\n".encode() + b"\x96 2 2 2\nthe 3 3 3\n"
+    v = load_vectors(write(tmp_path / "g.txt", data), cache=False)
+    assert v.words == ["the", ",", "café", "\u2013"]
+    assert v.matrix[3].tolist() == [1, 1, 1]
+    assert v.skipped == {"non_utf8_word": 1, "duplicate_word": 1, "decoded_duplicate": 1}
+    assert v.notes == [
+        "1 words became equal to an earlier word once decoded and were dropped (the earlier row "
+        "kept): '\u2013' (rows 4 and 5)"
+    ]
+    assert "named in the notes" in v.report()
+
+
+def test_mojibake_is_repaired_on_request(tmp_path):
+    data = glove_text(ROWS[:1]) + "\u00e2\u20ac\u201c 1 2 3\nit\u00e2\u20ac\u2122s 4 5 6\n"
+    path = write(tmp_path / "g.txt", data)
+    assert load_vectors(path, cache=False).words[1:] == [
+        "\u00e2\u20ac\u201c",
+        "it\u00e2\u20ac\u2122s",
+    ]
+    v = load_vectors(path, fix_mojibake=True, cache_dir=tmp_path / "c")
+    assert v.words == ["the", "\u2013", "it\u2019s"]
+    assert v.skipped == {"mojibake_fixed": 2}
+    again = load_vectors(path, fix_mojibake=True, cache_dir=tmp_path / "c")
+    assert again.from_cache and again.words == v.words
+    assert not load_vectors(path, cache_dir=tmp_path / "c").from_cache  # its own cache entry
 
 
 def test_duplicates_keep_first(tmp_path):
@@ -427,6 +466,6 @@ def test_two_processes_writing_the_same_entry(tmp_path):
 def test_non_utf8_word_with_spaces(tmp_path, other):
     data = glove_text().encode() + other + b"caf\xe9 x 1 2 3\n"
     v = load_vectors(write(tmp_path / "g.txt", data), cache=False)
-    assert v.words[3:] == (["\ufffdq"] if other else []) + ["caf\ufffd x"]
+    assert v.words[3:] == (["\u201cq"] if other else []) + ["café x"]
     assert v.skipped == {"word_with_spaces": 1, "non_utf8_word": 1 + bool(other)}
     np.testing.assert_array_equal(v.matrix[-1], [1, 2, 3])

@@ -29,16 +29,18 @@ def demo_dataset():
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _vectors_file(path: str, mtime_ns: int, size: int, max_words: int | None):
+def _vectors_file(
+    path: str, mtime_ns: int, size: int, max_words: int | None, fix_mojibake: bool = False
+):
     # At most two files stay loaded: a 400k x 300 GloVe table is ~0.5 GB.
     from pe_core.vectors import load_vectors
 
     # mtime_ns and size are only part of the key: a file replaced on disk is read again.
     del mtime_ns, size
-    return load_vectors(path, max_words=max_words)
+    return load_vectors(path, max_words=max_words, fix_mojibake=fix_mojibake)
 
 
-def vectors_file(path: Path, max_words: int | None):
+def vectors_file(path: Path, max_words: int | None, fix_mojibake: bool = False):
     """Vectors read from a file in the data directory, shared between sessions that read it."""
     stat = path.stat()
-    return _vectors_file(str(path), stat.st_mtime_ns, stat.st_size, max_words)
+    return _vectors_file(str(path), stat.st_mtime_ns, stat.st_size, max_words, fix_mojibake)

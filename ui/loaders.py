@@ -40,13 +40,17 @@ def temp_copy(name: str, data: bytes, suffix: str) -> Iterator[Path]:
         Path(tmp).unlink(missing_ok=True)
 
 
-def vectors_from_upload(name: str, data: bytes, max_words: int | None = None, progress=None):
+def vectors_from_upload(
+    name: str, data: bytes, max_words: int | None = None, progress=None, fix_mojibake=False
+):
     """Read uploaded GloVe / word2vec / fastText text (.txt, .vec, .gz, .zip) into ``Vectors``."""
     suffix = _suffix(name, VECTOR_SUFFIXES, "vectors")
     with temp_copy(name, data, suffix) as path:
         from pe_core.vectors import load_vectors
 
-        vectors = load_vectors(path, max_words=max_words, cache=False, progress=progress)
+        vectors = load_vectors(
+            path, max_words=max_words, cache=False, progress=progress, fix_mojibake=fix_mojibake
+        )
     vectors.source = f"upload: {name}"
     return vectors
 

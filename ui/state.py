@@ -26,6 +26,7 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 DEFAULTS: dict[str, Any] = {
     "opt_vectors_source": "Embedded demo",
     "opt_max_words": 50_000,
+    "opt_fix_mojibake": False,
     "opt_dataset_source": "Embedded demo",
     "opt_literal_specials": "",
     "opt_rules_preset": "Default",
