@@ -5,8 +5,9 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from pe_core.neighbours import nearest, neighbour_drift
-from ui import explore, state
+from pe_core.neighbours import neighbour_drift
+from pe_core.stored_neighbours import STORED_K
+from ui import explore, neighbours, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -37,7 +38,14 @@ token = c[0].selectbox(
     key="nb_token",
     help="Opens on the token that moved furthest during training.",
 )
-k = c[1].slider("k", 1, 50, persist_state="session", key="opt_nb_k")
+k = c[1].slider(
+    "k",
+    1,
+    STORED_K,
+    persist_state="session",
+    key="opt_nb_k",
+    help=f"The run stored the {STORED_K} nearest words of every token at every snapshot.",
+)
 metric = c[2].radio(
     "Metric", ["cosine", "euclidean"], persist_state="session", key="opt_nb_metric", horizontal=True
 )
@@ -62,13 +70,9 @@ with left, shown_errors("Finding the neighbours"):
             "no neighbours. Pick a later snapshot."
         )
     else:
-        idx, scores = nearest(vectors.matrix, row[None], k=k, metric=metric)
+        words, scores = neighbours.top_of(result, vectors, token, snap, k, metric)
         st.dataframe(
-            {
-                "rank": range(1, len(idx[0]) + 1),
-                "word": [vectors.words[i] for i in idx[0]],
-                score_name: np.round(scores[0], 4),
-            },
+            {"rank": range(1, len(words) + 1), "word": words, score_name: scores},
             width="stretch",
             hide_index=True,
         )
@@ -82,27 +86,12 @@ with right, shown_errors("Querying"):
         placeholder="e.g. happy or <smile>",
     )
     if query:
-        if query in tokens:
-            q = result.trajectory[snap, tokens.index(query)]
-        elif query in vectors:
-            q = vectors.vector(query)
-        else:
-            raise ValueError(f"{query!r} is neither a pretrained word nor a trainable token")
-        idx, scores = nearest(vectors.matrix, q[None], k=k, metric=metric)
-        tidx, tscores = nearest(
-            result.trajectory[snap], q[None], k=min(k, len(tokens)), metric=metric
+        (words, scores), (near_tokens, tscores) = neighbours.query(
+            result, vectors, query, snap, k, metric
         )
         a, b = st.columns(2)
-        a.dataframe(
-            {"word": [vectors.words[i] for i in idx[0]], score_name: np.round(scores[0], 4)},
-            width="stretch",
-            hide_index=True,
-        )
-        b.dataframe(
-            {"token": [tokens[i] for i in tidx[0]], score_name: np.round(tscores[0], 4)},
-            width="stretch",
-            hide_index=True,
-        )
+        a.dataframe({"word": words, score_name: scores}, width="stretch", hide_index=True)
+        b.dataframe({"token": near_tokens, score_name: tscores}, width="stretch", hide_index=True)
 
 st.subheader("Drift over training")
 track = st.multiselect(

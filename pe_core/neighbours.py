@@ -213,7 +213,9 @@ def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> 
         result: a training result with ``.tokens``, ``.token_kinds``, ``.trajectory``
             (snapshots x tokens x dim), ``.steps`` and ``.epochs``.
         vectors: the loaded pretrained ``Vectors`` (neighbours are searched over all of them).
-        k: neighbours per token and snapshot.
+        k: neighbours per token and snapshot. When the result carries stored neighbours
+            (``result.neighbours``, computed during training) with at least k, they are read,
+            not searched again.
         words: words whose cosine similarity to every token is tracked over time.
     """
     traj, steps, epochs = _snapshot_meta(result)
@@ -223,14 +225,10 @@ def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> 
             f"trajectory dimension {traj.shape[2]} differs from the vectors' {vectors.dim}"
         )
     chosen = _chosen_rows(vectors, words)
-    index = NeighbourIndex(vectors.matrix, metric="cosine")
+    idx, score, nonzero = _top_k(result, traj, vectors, k)
     s_count, k_count, _ = traj.shape
-    flat = traj.reshape(s_count * k_count, -1)
-    idx, score = index.query(flat, k=k)
-    idx, score = idx.reshape(s_count, k_count, k), score.reshape(s_count, k_count, k)
-    nonzero = np.linalg.norm(traj, axis=2) > 0  # (S, k)
 
-    top_rows, change_rows, summary_rows, sim_frames = [], [], [], []
+    change_rows, summary_rows, sim_frames = [], [], []
     zero_snapshots = {}
     for t, (token, kind) in enumerate(zip(tokens, kinds, strict=True)):
         zero_snapshots[token] = int((~nonzero[:, t]).sum())
@@ -243,9 +241,7 @@ def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> 
             current = idx[s, t].tolist() if nonzero[s, t] else []
             meta = {"token": token, "kind": kind, "snapshot": s}
             meta |= {"step": int(steps[s]), "epoch": float(epochs[s])}
-            for r, (row, sim) in enumerate(zip(current, score[s, t], strict=False), start=1):
-                top_rows.append(meta | {"rank": r, "word": vectors.words[row], "similarity": sim})
-                ever.setdefault(row, None)
+            ever.update(dict.fromkeys(current))
             if s > 0:
                 for row in [r for r in current if r not in prev]:
                     change_rows.append(meta | {"word": vectors.words[row], "event": "entered"})
@@ -272,11 +268,46 @@ def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> 
     meta_cols = ["token", "kind", "snapshot", "step", "epoch"]
     return NeighbourDrift(
         k=k,
-        top=pd.DataFrame(top_rows, columns=[*meta_cols, "rank", "word", "similarity"]),
+        top=_top_frame(tokens, kinds, steps, epochs, idx, score, nonzero, vectors.words),
         changes=pd.DataFrame(change_rows, columns=[*meta_cols, "word", "event"]),
         similarity=_with_meta(pd.concat(sim_frames, ignore_index=True), steps, epochs),
         summary=pd.DataFrame(summary_rows),
         zero_snapshots=zero_snapshots,
+    )
+
+
+def _top_k(result, traj: np.ndarray, vectors, k: int):
+    """(indices, cosines, nonzero) of every token at every snapshot: read from the run's stored
+    neighbours when they hold k of them, else searched once over the shared index."""
+    from pe_core.stored_neighbours import shared_index, stored_neighbours
+
+    stored = stored_neighbours(result, vectors)
+    if stored is not None and stored.k >= k:
+        idx, score = stored.top(k)
+        return idx, score, ~stored.zero
+    s_count, k_count, _ = traj.shape
+    idx, score = shared_index(vectors).query(traj.reshape(s_count * k_count, -1), k=k)
+    shape = (s_count, k_count, k)
+    return idx.reshape(shape), score.reshape(shape), np.linalg.norm(traj, axis=2) > 0
+
+
+def _top_frame(tokens, kinds, steps, epochs, idx, score, nonzero, words) -> pd.DataFrame:
+    """One row per (token, snapshot, rank), token by token; zero-vector snapshots left out."""
+    k = idx.shape[2]
+    t_sel, s_sel = np.nonzero(nonzero.T)  # token-major, snapshots in order
+    flat = idx[s_sel, t_sel].ravel().tolist()
+    return pd.DataFrame(
+        {
+            "token": np.repeat(np.asarray(tokens, dtype=object)[t_sel], k),
+            "kind": np.repeat(np.asarray(kinds, dtype=object)[t_sel], k),
+            "snapshot": np.repeat(s_sel, k),
+            "step": np.repeat(np.asarray(steps)[s_sel].astype(int), k),
+            "epoch": np.repeat(np.asarray(epochs, dtype=float)[s_sel], k),
+            "rank": np.tile(np.arange(1, k + 1), len(t_sel)),
+            "word": [words[i] for i in flat],
+            "similarity": score[s_sel, t_sel].ravel().astype(np.float64),
+        },
+        columns=["token", "kind", "snapshot", "step", "epoch", "rank", "word", "similarity"],
     )
 
 

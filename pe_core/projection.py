@@ -603,8 +603,9 @@ def project_trajectory(
         result: a training result with ``.tokens``, ``.token_kinds``, ``.trajectory``
             (snapshots x tokens x dim), ``.steps`` and ``.epochs``.
         projector: a fitted :class:`Projector` (its reference never moves).
-        vectors: when given, ``nearest`` is searched over all of these vectors instead of
-            only the projector's reference words.
+        vectors: when given, ``nearest`` is the nearest of all these vectors instead of
+            only the projector's reference words: read from ``result.neighbours`` (stored
+            during training) when present, else searched once on the shared index.
         progress: optional ``progress(fraction, message)`` per placed frame.
 
     Returns:
@@ -627,12 +628,7 @@ def project_trajectory(
         raise ValueError(f"result.steps / result.epochs need {s_count} entries (one per snapshot)")
     xy = np.concatenate(projector.transform_sequence(list(traj), progress=progress))
     flat = traj.reshape(s_count * k_count, -1)
-    if vectors is not None:
-        index, names = NeighbourIndex(vectors.matrix), list(vectors.words)
-    else:
-        index = NeighbourIndex(projector.reference_)
-        names = projector.words_ or [f"#{i}" for i in range(len(projector.reference_))]
-    idx, sim = index.query(flat, k=1)
+    idx, sim, names = _nearest_words(result, flat, projector, vectors)
     zero = np.linalg.norm(flat, axis=1) == 0
     return pd.DataFrame(
         {
@@ -643,10 +639,26 @@ def project_trajectory(
             "epoch": np.repeat(epochs, k_count),
             "x": xy[:, 0],
             "y": xy[:, 1],
-            "nearest": np.where(zero, "", np.asarray(names, dtype=object)[idx[:, 0]]),
+            "nearest": np.where(zero, "", [names[i] for i in idx[:, 0].tolist()]),
             "similarity": np.where(zero, np.nan, sim[:, 0].astype(np.float64)),
         }
     )
+
+
+def _nearest_words(result, flat: np.ndarray, projector: Projector, vectors):
+    """Nearest word (rows, cosines, names) of every placed point: the run's stored neighbours
+    when there are any (no search), else one search over the shared index of ``vectors``, or
+    over the projector's reference without ``vectors``."""
+    from pe_core.stored_neighbours import shared_index, stored_neighbours
+
+    if vectors is not None:
+        stored = stored_neighbours(result, vectors)
+        if stored is not None:
+            idx, sim = stored.top(1)
+            return idx.reshape(-1, 1), sim.reshape(-1, 1), vectors.words
+        return (*shared_index(vectors).query(flat, k=1), vectors.words)
+    names = projector.words_ or [f"#{i}" for i in range(len(projector.reference_))]
+    return (*NeighbourIndex(projector.reference_).query(flat, k=1), names)
 
 
 def choose_reference(
@@ -675,7 +687,9 @@ def choose_reference(
         rows = rows[np.linalg.norm(rows, axis=1) > 0]  # zero rows have no neighbours yet
         if len(rows):
             k = min(neighbours_k, len(vectors))
-            idx, _ = NeighbourIndex(vectors.matrix).query(rows, k=k)
+            from pe_core.stored_neighbours import shared_index
+
+            idx, _ = shared_index(vectors).query(rows, k=k)
             chosen.update(dict.fromkeys(idx.T.ravel().tolist()))  # rank 1 of every token first
     for word in dataset_words:
         if len(chosen) >= n:

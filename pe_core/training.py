@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from pe_core.stored_neighbours import STORED_K, NeighbourRecorder, max_snapshots_for
+
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 MAX_AUTO_LEN = 100
 # With snapshot_every=None a run takes about this many snapshots (plus one per epoch end).
@@ -92,6 +94,9 @@ class TrainingResult:
         seconds: wall time of the whole call; ``epoch_seconds``: time of each epoch.
         notices: things the run changed or noticed (e.g. batch size clamped), for the user.
         settings: the run's settings as plain values (for exports and reports).
+        neighbours: :class:`~pe_core.stored_neighbours.SnapshotNeighbours`, the top-K cosine
+            neighbours over the whole vocabulary of every token at every snapshot, computed
+            while training (None with ``neighbours_k=None``).
     """
 
     tokens: list[str]
@@ -118,6 +123,7 @@ class TrainingResult:
     epoch_seconds: list[float] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    neighbours: Any = None
 
     @property
     def initial_rows(self) -> np.ndarray:
@@ -158,6 +164,7 @@ class TrainConfig:
     max_snapshots: int = 500
     lora_rank: int = 4
     split: Any = None
+    neighbours_k: int | None = STORED_K
 
     def settings(self) -> dict[str, Any]:
         """The settings as plain values (tokenizer and vocabulary left out)."""
@@ -175,6 +182,8 @@ class TrainConfig:
             _int_at_least("max_len", self.max_len, 1, "or None to choose it from the data")
         if self.snapshot_every is not None:
             _int_at_least("snapshot_every", self.snapshot_every, 1, "(batches), or None")
+        if self.neighbours_k is not None:
+            _int_at_least("neighbours_k", self.neighbours_k, 1, "or None for no stored neighbours")
         if not 0.0 < float(self.val_fraction) <= 0.5:
             raise ValueError(f"val_fraction must be in (0, 0.5], got {self.val_fraction}")
         if not (math.isfinite(float(self.learning_rate)) and float(self.learning_rate) > 0):
@@ -424,6 +433,9 @@ class _Trainer:
         self.snap_rows: list[np.ndarray] = []
         self.snap_steps: list[int] = []
         self.snap_epochs: list[float] = []
+        self.snap_neighbours: list[tuple] = []
+        self.recorder = None
+        self.max_snapshots = int(cfg.max_snapshots)
         self.history: dict[str, list[float]] = {
             k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1")
         }
@@ -439,31 +451,50 @@ class _Trainer:
         if self.snap_steps and self.snap_steps[-1] == self.step:
             return
         rows = _model_module().trainable_rows(model)
+        # Searched here, in the run's thread, once per snapshot: pages only read the result.
+        found = self.recorder.search(rows) if self.recorder is not None else None
         with self.lock:
             self.snap_rows.append(rows)
             self.snap_steps.append(self.step)
             self.snap_epochs.append(self.step / self.batches_per_epoch)
-            if len(self.snap_rows) > self.cfg.max_snapshots:
+            if found is not None:
+                self.snap_neighbours.append(found)
+            if len(self.snap_rows) > self.max_snapshots:
                 # Halve evenly (by step) and take new ones half as often, so old and new stay
                 # equally dense and memory stays bounded by max_snapshots.
-                keep = thin_indices(self.snap_steps, self.cfg.max_snapshots // 2 + 1)
+                keep = thin_indices(self.snap_steps, self.max_snapshots // 2 + 1)
                 self.snap_rows = [self.snap_rows[i] for i in keep]
                 self.snap_steps = [self.snap_steps[i] for i in keep]
                 self.snap_epochs = [self.snap_epochs[i] for i in keep]
+                if self.snap_neighbours:
+                    self.snap_neighbours = [self.snap_neighbours[i] for i in keep]
                 self.snapshot_every *= 2
 
-    def snapshots(self) -> dict[str, Any]:
-        """A copy of the trajectory so far: trajectory (S,k,d), steps, epochs, tokens, kinds."""
+    def snapshots(self, after_step: int | None = None) -> dict[str, Any]:
+        """A copy of the trajectory so far: trajectory (S,k,d), steps, epochs, tokens, kinds,
+        neighbours (or None), all_steps. With ``after_step`` only the snapshots taken after
+        that step are copied (a live view's poll); ``all_steps`` always lists every one kept."""
         with self.lock:
-            rows, steps, epochs = list(self.snap_rows), list(self.snap_steps), self.snap_epochs[:]
+            all_steps = list(self.snap_steps)
+            new = [i for i, step in enumerate(all_steps) if after_step is None or step > after_step]
+            rows = [self.snap_rows[i] for i in new]
+            epochs = [self.snap_epochs[i] for i in new]
+            found = [self.snap_neighbours[i] for i in new] if self.snap_neighbours else []
         dim = self.vectors.dim if hasattr(self.vectors, "dim") else 0
         shape = (0, len(self.tokens), dim)
+        neighbours = None
+        if self.recorder is not None:
+            neighbours = self.recorder.stack(
+                found, len(self.tokens), self.recorder.k, self.recorder.seconds
+            )
         return {
             "trajectory": np.stack(rows) if rows else np.zeros(shape, np.float32),
-            "steps": np.asarray(steps, dtype=np.int64),
+            "steps": np.asarray([all_steps[i] for i in new], dtype=np.int64),
             "epochs": np.asarray(epochs, dtype=np.float64),
             "tokens": list(self.tokens),
             "token_kinds": list(self.token_kinds),
+            "neighbours": neighbours,
+            "all_steps": np.asarray(all_steps, dtype=np.int64),
         }
 
     # -- progress --------------------------------------------------------------------------
@@ -514,6 +545,14 @@ class _Trainer:
         data = _prepare(self.vectors, self.texts, self.labels, cfg, self.notices)
         vocab = data.vocabulary
         self.tokens, self.token_kinds = list(vocab.trainable_tokens), list(vocab.token_kinds)
+        self.max_snapshots = max_snapshots_for(len(self.tokens), cfg.max_snapshots)
+        if self.max_snapshots < cfg.max_snapshots:
+            self.notices.append(
+                f"with k={len(self.tokens):,} trainable rows at most {self.max_snapshots} "
+                f"snapshots are kept (max_snapshots={cfg.max_snapshots}), so memory stays bounded"
+            )
+        if cfg.neighbours_k is not None:
+            self.recorder = NeighbourRecorder(self.vectors, cfg.neighbours_k)
         model = pe_model.build_classifier(
             vocab,
             len(data.label_names),
@@ -570,6 +609,7 @@ class _Trainer:
             epoch_seconds=list(self.epoch_seconds),
             notices=list(self.notices),
             settings=self.cfg.settings(),
+            neighbours=snaps["neighbours"],
         )
 
     def _loop(self, model, data: _Data) -> str:
@@ -645,6 +685,7 @@ def train(
     max_snapshots: int = 500,
     lora_rank: int = 4,
     split=None,
+    neighbours_k: int | None = STORED_K,
     callback=None,
     stop_event=None,
 ) -> TrainingResult:
@@ -672,7 +713,11 @@ def train(
             n / (classes * rows of its class) (sklearn's "balanced").
         snapshot_every: take a snapshot every this many batches (plus at every epoch end);
             None: about 75 per run. Over ``max_snapshots`` the trajectory is halved evenly
-            (first and last kept) and the interval doubled.
+            (first and last kept) and the interval doubled. With many trainable rows fewer are
+            kept (snapshots x rows <= 200,000; a notice says so), so memory stays bounded.
+        neighbours_k: the top-K cosine neighbours over the whole vocabulary of every token are
+            searched once per snapshot, in the run's thread, and kept in ``result.neighbours``
+            (None: not searched; pages then search on demand).
         lora_rank: r of the "lora" variant (see ``pe_core.model``).
         split: an explicit ``(train_indices, val_indices)`` pair into ``texts`` instead of
             the seeded stratified split (``val_fraction`` is then unused); for sweeps that
@@ -713,6 +758,7 @@ def train(
         max_snapshots=max_snapshots,
         lora_rank=lora_rank,
         split=split,
+        neighbours_k=neighbours_k,
     )
     return _Trainer(vectors, texts, labels, cfg, callback, stop_event).run()
 
@@ -961,27 +1007,38 @@ class TrainingRun:
             p["queue_position"] = _SCHEDULER.position(self._ticket)
         return p
 
-    def snapshots(self) -> dict[str, Any]:
+    def snapshots(self, after_step: int | None = None) -> dict[str, Any]:
         """A copy of the trajectory so far (also while running): keys trajectory (S,k,d),
-        steps (S,), epochs (S,), tokens (k), token_kinds (k). Empty before the first one."""
+        steps (S,), epochs (S,), tokens (k), token_kinds (k), neighbours (the stored
+        neighbours of those snapshots, or None), all_steps (every snapshot kept so far).
+        With ``after_step`` only the snapshots after that step are copied, so a live view
+        that polls copies each snapshot once. Empty before the first one."""
         with self._lock:
             trainer, result = self._trainer, self.result
         if result is not None:
+            new = np.ones(len(result.steps), bool)
+            if after_step is not None:
+                new = result.steps > after_step
+            nb = result.neighbours
             return {
-                "trajectory": result.trajectory.copy(),
-                "steps": result.steps.copy(),
-                "epochs": result.epochs.copy(),
+                "trajectory": result.trajectory[new].copy(),
+                "steps": result.steps[new].copy(),
+                "epochs": result.epochs[new].copy(),
                 "tokens": list(result.tokens),
                 "token_kinds": list(result.token_kinds),
+                "neighbours": None if nb is None else nb.select(new),
+                "all_steps": result.steps.copy(),
             }
         if trainer is not None:
-            return trainer.snapshots()
+            return trainer.snapshots(after_step)
         return {
             "trajectory": np.zeros((0, 0, 0), np.float32),
             "steps": np.zeros(0, np.int64),
             "epochs": np.zeros(0),
             "tokens": [],
             "token_kinds": [],
+            "neighbours": None,
+            "all_steps": np.zeros(0, np.int64),
         }
 
     @property

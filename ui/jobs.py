@@ -73,6 +73,7 @@ def start_training() -> None:
     s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
     s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
     s.result, s.projections, s.drift = None, {}, {}
+    s._live_frames, s._nb_memo = None, {}
     owner, session_state = session_id(), _raw_state()
     REGISTRY.register(owner, run, release=lambda: _release(run, session_state), label="training")
     REGISTRY.start_watchdog(session_alive)
@@ -114,7 +115,16 @@ def _release(run, session_state) -> None:
     run.release()
     if session_state is None:
         return
-    for key in ("run", "result", "live_projector", "projections", "drift", "run_texts"):
+    for key in (
+        "run",
+        "result",
+        "live_projector",
+        "projections",
+        "drift",
+        "run_texts",
+        "_live_frames",
+        "_nb_memo",
+    ):
         try:
             del session_state[key]
         except KeyError:
@@ -175,7 +185,6 @@ def live_view() -> LiveView | None:
         return None
     from pe_core import plots
     from pe_core.plots import default_kinds
-    from pe_core.projection import project_trajectory
 
     p = run.progress()
     view = LiveView(
@@ -195,9 +204,8 @@ def live_view() -> LiveView | None:
             f"Training {p['state']} in {run.result.seconds:.0f} s · validation accuracy "
             f"{val[-1]:.1%} · explore the map on the Explore page."
         )
-    snaps = run.snapshots()
-    if len(snaps["trajectory"]):
-        frame = project_trajectory(SimpleNamespace(**snaps), s.live_projector)
+    frame, snaps = _live_frame(run)
+    if frame is not None:
         shown = default_kinds(snaps["token_kinds"])
         hidden = frame.kind.nunique() - len(shown)
         frame = frame[frame.kind.isin(shown)]
@@ -213,6 +221,34 @@ def live_view() -> LiveView | None:
     if p["history"]:
         view.curves_figure = plots.curves_figure(p["history"], title="Per epoch")
     return view
+
+
+def _live_frame(run):
+    """The live map's frame: only the snapshots taken since the last poll are copied and
+    placed; earlier ones come from the session (dropped when the run thins its snapshots)."""
+    import pandas as pd
+
+    from pe_core.projection import project_trajectory
+
+    s = st.session_state
+    cache = s.get("_live_frames")
+    if cache is None or cache["run"] != id(run):
+        cache = {"run": id(run), "by_step": {}, "last": None}
+    snaps = run.snapshots(after_step=cache["last"])
+    if len(snaps["trajectory"]):
+        stored = snaps.get("neighbours") is not None
+        vectors = s.get("run_vectors") if stored else None  # nearest word: read, not searched
+        new = project_trajectory(SimpleNamespace(**snaps), s.live_projector, vectors)
+        cache["by_step"].update(dict(tuple(new.groupby("step", sort=False))))
+        cache["last"] = int(snaps["steps"][-1])
+    steps = [int(step) for step in snaps["all_steps"] if int(step) in cache["by_step"]]
+    cache["by_step"] = {step: cache["by_step"][step] for step in steps}
+    s._live_frames = cache
+    if not steps:
+        return None, snaps
+    frame = pd.concat([cache["by_step"][step] for step in steps], ignore_index=True)
+    frame["snapshot"] = frame["step"].map({step: i for i, step in enumerate(steps)})
+    return frame, snaps
 
 
 def run_status_text() -> str:

@@ -1,0 +1,156 @@
+"""Neighbours computed once per snapshot, while the run trains, and kept with its result.
+
+Every page that shows "the nearest words" of a trainable token (Neighbours, drift, the map's
+hover and path table, summaries, exports) reads them from here instead of searching the whole
+vocabulary again on every rerun: at V = 400,000 one search of 30 tokens is a 400,000 x 30
+similarity block, and a page rerun would redo it for every stored snapshot.
+
+The normalised matrix (the search index) is built once per ``Vectors`` object and shared by
+every run and session that uses those vectors (:func:`shared_index`); it is never written to.
+
+Memory: a run keeps at most ``max_snapshots_for(k)`` snapshots (:data:`SNAPSHOT_ROW_BUDGET`
+token-snapshots in all), so for any k the trajectory holds at most 200,000 x d float32 and the
+stored neighbours at most 200,000 x K x 8 bytes (48 MB at K = 30), plus one normalised copy of
+the vectors (V x d float32, 160 MB at 400,000 x 100) shared by everyone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Neighbours stored per token and snapshot (cosine, over the whole vocabulary).
+STORED_K = 30
+#: Token-snapshots (S x k) a run keeps at most; see the module docstring for what it bounds.
+SNAPSHOT_ROW_BUDGET = 200_000
+
+_INDEX_LOCK = threading.Lock()
+
+
+def max_snapshots_for(num_tokens: int, requested: int) -> int:
+    """Snapshots a run with ``num_tokens`` trainable rows keeps: ``requested``, or fewer so that
+    snapshots x tokens stays within :data:`SNAPSHOT_ROW_BUDGET` (at least 2: first and last)."""
+    return max(2, min(int(requested), SNAPSHOT_ROW_BUDGET // max(1, int(num_tokens))))
+
+
+def shared_index(vectors, metric: str = "cosine"):
+    """The ``NeighbourIndex`` of ``vectors.matrix`` for ``metric``, built once per ``vectors``.
+
+    Kept on the ``Vectors`` object itself, so it lives exactly as long as the vectors do and is
+    shared by every run and session holding them (the app caches loaded vectors process-wide).
+    Read-only after construction, so threads may query it at the same time.
+    """
+    indexes = getattr(vectors, "_neighbour_indexes", None) or {}
+    index = indexes.get(metric)
+    if index is not None and index.matrix.shape == np.shape(vectors.matrix):
+        return index
+    from pe_core.neighbours import NeighbourIndex  # pandas: not on the first page's path
+
+    with _INDEX_LOCK:
+        indexes = getattr(vectors, "_neighbour_indexes", None) or {}
+        index = indexes.get(metric)
+        if index is None or index.matrix.shape != np.shape(vectors.matrix):
+            index = NeighbourIndex(vectors.matrix, metric=metric)
+            if metric == "cosine":  # its own normalised copy; euclidean reads the vectors' matrix
+                index._prepared.setflags(write=False)
+            try:
+                vectors._neighbour_indexes = {**indexes, metric: index}
+            except AttributeError:  # an object that takes no attributes: not shared
+                pass
+    return index
+
+
+def token_neighbours(result, vectors, token: int, snapshot: int, k: int, metric="cosine"):
+    """Top-``k`` words of trainable row ``token`` at ``snapshot``: ``(indices, scores)`` 1-D.
+
+    Read from the stored neighbours (cosine, k <= K); otherwise one query on the shared index.
+    """
+    stored = stored_neighbours(result, vectors)
+    if metric == "cosine" and stored is not None and k <= stored.k:
+        return stored.indices[snapshot, token, :k], stored.similarities[snapshot, token, :k]
+    row = np.asarray(result.trajectory[snapshot, token])
+    idx, score = shared_index(vectors, metric).query(row[None], k=k)
+    return idx[0], score[0]
+
+
+@dataclass
+class SnapshotNeighbours:
+    """The top-K nearest pretrained words (cosine) of every token at every snapshot.
+
+    Attributes:
+        k: K, neighbours per token and snapshot.
+        indices: int32 (S, tokens, K), rows of the run's ``Vectors`` (nearest first).
+        similarities: float32 (S, tokens, K), their cosines.
+        zero: bool (S, tokens), True where the token's row was all zeros (no direction: its
+            neighbours are meaningless and must not be shown).
+        seconds: time spent searching, in total (for the benchmarks).
+    """
+
+    k: int
+    indices: np.ndarray
+    similarities: np.ndarray
+    zero: np.ndarray
+    seconds: float = 0.0
+
+    def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(indices, similarities)`` of the first ``k`` neighbours, (S, tokens, k)."""
+        if not 1 <= k <= self.k:
+            raise ValueError(f"k must be from 1 to the {self.k} stored neighbours; got {k}")
+        return self.indices[..., :k], self.similarities[..., :k]
+
+    def select(self, keep) -> SnapshotNeighbours:
+        """The neighbours of the snapshots ``keep`` (indices or a boolean mask)."""
+        return SnapshotNeighbours(
+            self.k, self.indices[keep], self.similarities[keep], self.zero[keep], self.seconds
+        )
+
+
+class NeighbourRecorder:
+    """Searches each new snapshot's rows as it arrives; used by the training thread.
+
+    Args:
+        vectors: the run's pretrained ``Vectors`` (searched whole, through :func:`shared_index`).
+        k: neighbours kept per token (at most the number of vectors).
+    """
+
+    def __init__(self, vectors, k: int = STORED_K) -> None:
+        self.index = shared_index(vectors)
+        self.k = int(min(k, self.index.n))
+        self.seconds = 0.0
+
+    def search(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Top-k of one snapshot's rows (tokens, d): int32 indices, float32 cosines, zero mask."""
+        t0 = time.perf_counter()
+        idx, sim = self.index.query(rows, k=self.k)
+        zero = ~np.any(rows, axis=1)
+        self.seconds += time.perf_counter() - t0
+        return idx.astype(np.int32), sim.astype(np.float32), zero
+
+    @staticmethod
+    def stack(parts, num_tokens: int, k: int, seconds: float) -> SnapshotNeighbours:
+        """A :class:`SnapshotNeighbours` from the per-snapshot results of :meth:`search`."""
+        if not parts:
+            empty = np.zeros((0, num_tokens, k), np.int32)
+            return SnapshotNeighbours(
+                k, empty, empty.astype(np.float32), np.zeros((0, num_tokens), bool), seconds
+            )
+        idx, sim, zero = zip(*parts, strict=True)
+        return SnapshotNeighbours(k, np.stack(idx), np.stack(sim), np.stack(zero), seconds)
+
+
+def stored_neighbours(result, vectors=None):
+    """The run's stored neighbours when they cover every snapshot (else None).
+
+    ``vectors``, when given, must be the vectors the run searched (same number of rows).
+    """
+    nb = getattr(result, "neighbours", None)
+    if nb is None:
+        return None
+    if len(nb.indices) != len(result.trajectory):
+        return None
+    if vectors is not None and nb.k and nb.indices.size and nb.indices.max() >= len(vectors):
+        return None
+    return nb

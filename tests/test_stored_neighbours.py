@@ -1,0 +1,95 @@
+"""Tests for pe_core.stored_neighbours: neighbours searched once per snapshot during training."""
+
+import numpy as np
+import pytest
+from tiny_corpus import LABELS, TEXTS, TINY, VECTORS
+
+from pe_core import stored_neighbours as SN
+from pe_core import training as T
+from pe_core.neighbours import NeighbourIndex, nearest, neighbour_drift
+from pe_core.projection import Projector, project_trajectory
+from pe_core.vectors import Vectors
+
+
+@pytest.fixture(scope="module")
+def result():
+    return T.train(VECTORS, TEXTS, LABELS, snapshot_every=3, **TINY)
+
+
+def test_every_snapshot_has_its_exact_top_k_over_the_whole_vocabulary(result):
+    nb = result.neighbours
+    s_count, k_count, _ = result.trajectory.shape
+    K = min(SN.STORED_K, len(VECTORS))
+    assert nb.k == K and nb.indices.shape == (s_count, k_count, K) == nb.similarities.shape
+    assert nb.indices.dtype == np.int32 and nb.similarities.dtype == np.float32
+    assert nb.zero[0].all()  # zeros init: no direction at step 0
+    np.testing.assert_array_equal(nb.zero, ~np.any(result.trajectory, axis=2))
+    assert not nb.zero[-1, 1:].any()
+    for s in range(1, s_count):
+        idx, sim = nearest(VECTORS.matrix, result.trajectory[s], k=K)
+        np.testing.assert_array_equal(nb.indices[s], idx)
+        np.testing.assert_allclose(nb.similarities[s], sim, rtol=1e-6)
+    assert nb.seconds > 0
+
+
+def test_drift_and_map_read_the_stored_neighbours_instead_of_searching(result, monkeypatch):
+    plain = T.train(VECTORS, TEXTS, LABELS, snapshot_every=3, neighbours_k=None, **TINY)
+    assert plain.neighbours is None
+    searched = neighbour_drift(plain, VECTORS, k=5, words=["good"])
+    projector = Projector("pca").fit(VECTORS.matrix, VECTORS.words)
+    searched_map = project_trajectory(plain, projector, VECTORS)
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched the vocabulary although the neighbours are stored")
+
+    monkeypatch.setattr(NeighbourIndex, "query", no_search)
+    stored = neighbour_drift(result, VECTORS, k=5, words=[])
+    stored_map = project_trajectory(result, projector, VECTORS)
+    # Same seed, same run: the stored answers are the searched ones.
+    assert stored.top.equals(searched.top) and stored.changes.equals(searched.changes)
+    assert stored_map[["token", "snapshot", "nearest"]].equals(
+        searched_map[["token", "snapshot", "nearest"]]
+    )
+    np.testing.assert_allclose(stored_map.similarity, searched_map.similarity, rtol=1e-6)
+    with pytest.raises(AssertionError, match="searched the vocabulary"):
+        neighbour_drift(result, VECTORS, k=SN.STORED_K + 1)  # more than stored: must search
+
+
+def test_token_neighbours_reads_stored_cosine_and_searches_euclidean(result):
+    idx, sim = SN.token_neighbours(result, VECTORS, 1, 2, 3)
+    np.testing.assert_array_equal(idx, result.neighbours.indices[2, 1, :3])
+    e_idx, e_dist = SN.token_neighbours(result, VECTORS, 1, 2, 3, metric="euclidean")
+    want = nearest(VECTORS.matrix, result.trajectory[2, 1], k=3, metric="euclidean")
+    np.testing.assert_array_equal(e_idx, want[0][0])
+
+
+def test_the_index_is_built_once_per_vectors_and_read_only():
+    vectors = Vectors(["a", "b", "c"], np.eye(3) * 2)
+    first = SN.shared_index(vectors)
+    assert SN.shared_index(vectors) is first
+    assert not first._prepared.flags.writeable
+    np.testing.assert_allclose(first._prepared, np.eye(3))
+    assert SN.shared_index(Vectors(["a", "b", "c"], np.eye(3))) is not first
+
+
+def test_snapshots_are_bounded_for_any_k_and_the_bound_is_said():
+    assert SN.max_snapshots_for(30, 500) == 500
+    assert SN.max_snapshots_for(4_000, 500) == 50  # 200,000 token-snapshots
+    assert SN.max_snapshots_for(10**7, 500) == 2
+    texts = [f"good zz{i} zz{i}" for i in range(500)]
+    labels = ["pos", "neg"] * 250
+    run = T.train(VECTORS, texts, labels, snapshot_every=1, **TINY)  # TINY: no OOV cap
+    k = len(run.tokens)
+    assert k == 501 and len(run.trajectory) <= SN.SNAPSHOT_ROW_BUDGET // k
+    assert any(f"with k={k} trainable rows at most" in n for n in run.notices)
+
+
+def test_a_poll_copies_only_the_snapshots_after_a_step(result):
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, snapshot_every=3, **TINY).start()
+    assert run.join(300)
+    every = run.snapshots()
+    later = run.snapshots(after_step=int(every["steps"][2]))
+    assert later["steps"].tolist() == every["steps"][3:].tolist()
+    assert later["all_steps"].tolist() == every["steps"].tolist()
+    np.testing.assert_array_equal(later["trajectory"], every["trajectory"][3:])
+    np.testing.assert_array_equal(later["neighbours"].indices, every["neighbours"].indices[3:])
