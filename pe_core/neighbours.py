@@ -137,8 +137,32 @@ class NeighbourIndex:
         if k >= self.n:
             return np.broadcast_to(np.arange(self.n), values.shape).copy()
         if largest:
+            if self.n >= _BLOCK * max(64, 8 * k):
+                return _top_by_blocks(values, k)
             return np.argpartition(values, self.n - k, axis=1)[:, self.n - k :]
         return np.argpartition(values, k - 1, axis=1)[:, :k]
+
+
+_BLOCK = 64
+
+
+def _top_by_blocks(values: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the k largest entries of each row, unordered, exactly.
+
+    A block whose maximum is below the k-th largest value holds none of the k largest, and
+    at most k blocks have a maximum at or above it: so the k blocks with the largest maxima
+    hold them all. One pass for the block maxima plus a partition of k x 64 candidates is
+    several times cheaper than partitioning 400,000 columns.
+    """
+    q, n = values.shape
+    full = n // _BLOCK * _BLOCK
+    maxima = values[:, :full].reshape(q, -1, _BLOCK).max(axis=2)
+    blocks = np.argpartition(maxima, maxima.shape[1] - k, axis=1)[:, -k:]
+    cols = (blocks[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(q, -1)
+    cols = np.concatenate([cols, np.broadcast_to(np.arange(full, n), (q, n - full))], axis=1)
+    cand = np.take_along_axis(values, cols, axis=1)
+    best = np.argpartition(cand, cand.shape[1] - k, axis=1)[:, -k:]
+    return np.take_along_axis(cols, best, axis=1)
 
 
 def nearest(

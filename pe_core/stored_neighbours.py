@@ -117,17 +117,21 @@ class NeighbourRecorder:
     """
 
     def __init__(self, vectors, k: int = STORED_K) -> None:
+        from pe_core.moving_knn import MovingTopK
+
         self.index = shared_index(vectors)
         self.k = int(min(k, self.index.n))
         self.seconds = 0.0
+        # Rows move a little per snapshot: most are answered exactly from their candidates.
+        self._search = MovingTopK(self.index, self.k)
 
     def search(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Top-k of one snapshot's rows (tokens, d): int32 indices, float32 cosines, zero mask."""
+        """Top-k of one snapshot's rows (tokens, d): int32 indices, float32 cosines, zero mask
+        (zero rows have no direction: placeholder indices 0..k-1, cosines 0)."""
         t0 = time.perf_counter()
-        idx, sim = self.index.query(rows, k=self.k)
-        zero = ~np.any(rows, axis=1)
+        found = self._search.query(rows)
         self.seconds += time.perf_counter() - t0
-        return idx.astype(np.int32), sim.astype(np.float32), zero
+        return found
 
     @staticmethod
     def stack(parts, num_tokens: int, k: int, seconds: float) -> SnapshotNeighbours:

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from pe_core.neighbours import NeighbourIndex, nearest, neighbour_drift
+from pe_core.neighbours import NeighbourIndex, nearest, neighbour_drift, normalise_rows
 from pe_core.vectors import Vectors
 
 
@@ -154,3 +154,20 @@ def test_neighbour_drift_errors():
     result.trajectory = np.zeros((3, 2, 4), dtype=np.float32)
     with pytest.raises(ValueError, match="trajectory dimension 4 differs from the vectors' 2"):
         neighbour_drift(result, vectors)
+
+
+@pytest.mark.parametrize("n", [64 * 640, 64 * 640 + 37])
+def test_block_top_k_is_exact_on_large_matrices(n):
+    from pe_core.neighbours import _top_by_blocks
+
+    values = np.random.default_rng(n).normal(size=(5, n)).astype(np.float32)
+    values[0, 100:110] = 9.0  # the whole top-10 of row 0 inside one block
+    for k in (1, 10, 30):
+        want = np.sort(values, axis=1)[:, n - k :]  # the k largest values (ties in row 0)
+        got = np.take_along_axis(values, _top_by_blocks(values, k), axis=1)
+        np.testing.assert_array_equal(np.sort(got, axis=1), want)
+        assert len(set(_top_by_blocks(values, k)[1].tolist())) == k
+    index = NeighbourIndex(np.random.default_rng(1).normal(size=(n, 4)))
+    q = np.random.default_rng(2).normal(size=(3, 4))
+    sims = normalise_rows(q) @ index._prepared.T
+    np.testing.assert_array_equal(index.query(q, k=5)[0], np.argsort(-sims, axis=1)[:, :5])

@@ -26,9 +26,11 @@ def test_every_snapshot_has_its_exact_top_k_over_the_whole_vocabulary(result):
     np.testing.assert_array_equal(nb.zero, ~np.any(result.trajectory, axis=2))
     assert not nb.zero[-1, 1:].any()
     for s in range(1, s_count):
-        idx, sim = nearest(VECTORS.matrix, result.trajectory[s], k=K)
-        np.testing.assert_array_equal(nb.indices[s], idx)
-        np.testing.assert_allclose(nb.similarities[s], sim, rtol=1e-6)
+        moving = ~nb.zero[s]  # a zero row has no neighbours (placeholders, cosine 0)
+        idx, sim = nearest(VECTORS.matrix, result.trajectory[s][moving], k=K)
+        np.testing.assert_array_equal(nb.indices[s][moving], idx)
+        np.testing.assert_allclose(nb.similarities[s][moving], sim, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(nb.similarities[s][~moving], 0.0)
     assert nb.seconds > 0
 
 
@@ -46,11 +48,13 @@ def test_drift_and_map_read_the_stored_neighbours_instead_of_searching(result, m
     stored = neighbour_drift(result, VECTORS, k=5, words=[])
     stored_map = project_trajectory(result, projector, VECTORS)
     # Same seed, same run: the stored answers are the searched ones.
-    assert stored.top.equals(searched.top) and stored.changes.equals(searched.changes)
+    cols = ["token", "snapshot", "rank", "word"]
+    assert stored.top[cols].equals(searched.top[cols]) and stored.changes.equals(searched.changes)
+    np.testing.assert_allclose(stored.top.similarity, searched.top.similarity, rtol=1e-5, atol=1e-6)
     assert stored_map[["token", "snapshot", "nearest"]].equals(
         searched_map[["token", "snapshot", "nearest"]]
     )
-    np.testing.assert_allclose(stored_map.similarity, searched_map.similarity, rtol=1e-6)
+    np.testing.assert_allclose(stored_map.similarity, searched_map.similarity, rtol=1e-5, atol=1e-6)
     with pytest.raises(AssertionError, match="searched the vocabulary"):
         neighbour_drift(result, VECTORS, k=SN.STORED_K + 1)  # more than stored: must search
 
@@ -93,3 +97,25 @@ def test_a_poll_copies_only_the_snapshots_after_a_step(result):
     assert later["all_steps"].tolist() == every["steps"].tolist()
     np.testing.assert_array_equal(later["trajectory"], every["trajectory"][3:])
     np.testing.assert_array_equal(later["neighbours"].indices, every["neighbours"].indices[3:])
+
+
+def test_moving_top_k_is_exact_while_rows_drift_and_jump():
+    from pe_core.moving_knn import MovingTopK
+
+    rng = np.random.default_rng(5)
+    words = rng.normal(size=(5_000, 8)).astype(np.float32)
+    index = NeighbourIndex(words)
+    moving = MovingTopK(index, k=10, candidates=40)
+    rows = rng.normal(size=(6, 8)).astype(np.float32)
+    rows[5] = 0.0  # a row that never moves off zero
+    for step in range(40):
+        rows[:5] += rng.normal(scale=0.02, size=(5, 8))  # small moves: candidates answer
+        if step % 13 == 12:
+            rows[0] = rng.normal(size=8)  # a jump: must be searched again
+        idx, sim, zero = moving.query(rows)
+        want_idx, want_sim = index.query(rows[:5], k=10)
+        np.testing.assert_array_equal(idx[:5], want_idx)
+        np.testing.assert_allclose(sim[:5], want_sim, rtol=1e-5, atol=1e-6)
+        assert zero.tolist() == [False] * 5 + [True]
+        np.testing.assert_array_equal(sim[5], 0.0)
+    assert moving.reused > 100 and moving.full_searches >= 5 + 3
