@@ -32,9 +32,9 @@ class MovingTopK:
         self.index = index
         self.k = int(min(k, index.n))
         self.m = int(min(index.n, candidates or max(4 * self.k, 128)))
-        self._cand: dict[int, np.ndarray] = {}  # row -> candidate word rows (M,)
-        self._ref: dict[int, np.ndarray] = {}  # row -> unit query at its last full search
-        self._floor: dict[int, float] = {}  # row -> M-th cosine of that search
+        self._cand: np.ndarray | None = None  # (rows, M) candidate word rows per row
+        self._ref: np.ndarray | None = None  # (rows, d) unit query at its last full search
+        self._floor: np.ndarray | None = None  # (rows,) M-th cosine of that search; NaN: none
         self.full_searches = self.reused = 0
 
     def query(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,39 +43,45 @@ class MovingTopK:
         A zero row has no direction: it gets indices 0..k-1 and cosines 0, and ``zero`` True.
         """
         rows = np.asarray(rows, dtype=np.float32)
+        n, d = rows.shape
+        if self._cand is None or len(self._cand) != n:
+            self._cand = np.zeros((n, self.m), np.int64)
+            self._ref = np.zeros((n, d), np.float32)
+            self._floor = np.full(n, np.nan)
         norms = np.linalg.norm(rows, axis=1)
         zero = norms == 0
         unit = rows / np.where(zero, 1.0, norms)[:, None]
-        idx = np.tile(np.arange(self.k, dtype=np.int32), (len(rows), 1))
-        sim = np.zeros((len(rows), self.k), np.float32)
-        todo = []
-        for r in np.flatnonzero(~zero).tolist():
-            got = self._reuse(r, unit[r])
-            if got is None:
-                todo.append(r)
-            else:
-                idx[r], sim[r] = got
-        if todo:
+        idx = np.tile(np.arange(self.k, dtype=np.int32), (n, 1))
+        sim = np.zeros((n, self.k), np.float32)
+        known = ~zero & ~np.isnan(self._floor)
+        ok = self._reuse(np.flatnonzero(known), unit, idx, sim)
+        todo = np.flatnonzero(~zero & ~ok)
+        if len(todo):
             self._search(todo, unit, idx, sim)
         return idx, sim, zero
 
-    def _reuse(self, r: int, q: np.ndarray):
-        cand = self._cand.get(r)
-        if cand is None:
-            return None
-        sims = self.index._prepared[cand] @ q
-        order = np.argsort(-sims, kind="stable")[: self.k]
-        bound = self._floor[r] + float(np.linalg.norm(q - self._ref[r])) + _SLACK
-        if sims[order[-1]] < bound:
-            return None
-        self.reused += 1
-        return cand[order].astype(np.int32), sims[order].astype(np.float32)
+    def _reuse(self, rows: np.ndarray, unit: np.ndarray, idx, sim) -> np.ndarray:
+        """Answer ``rows`` from their candidates where the bound allows; the mask of those."""
+        ok = np.zeros(len(unit), bool)
+        if not len(rows):
+            return ok
+        cand = self._cand[rows]  # (r, M)
+        sims = np.einsum("rmd,rd->rm", self.index._prepared[cand], unit[rows])
+        order = np.argsort(-sims, axis=1, kind="stable")[:, : self.k]
+        top = np.take_along_axis(sims, order, axis=1)
+        moved = np.linalg.norm(unit[rows] - self._ref[rows], axis=1)
+        good = top[:, -1] >= self._floor[rows] + moved + _SLACK
+        hit = rows[good]
+        idx[hit] = np.take_along_axis(cand[good], order[good], axis=1)
+        sim[hit] = top[good]
+        ok[hit] = True
+        self.reused += len(hit)
+        return ok
 
-    def _search(self, todo: list[int], unit: np.ndarray, idx, sim) -> None:
+    def _search(self, todo: np.ndarray, unit: np.ndarray, idx, sim) -> None:
         cand, cand_sim = self.index.query(unit[todo], k=self.m)
         self.full_searches += len(todo)
-        for j, r in enumerate(todo):
-            idx[r], sim[r] = cand[j, : self.k], cand_sim[j, : self.k]
-            self._cand[r], self._ref[r] = cand[j], unit[r].copy()
-            # With every word a candidate, nothing lies outside: any bound holds.
-            self._floor[r] = float(cand_sim[j, -1]) if self.m < self.index.n else -np.inf
+        idx[todo], sim[todo] = cand[:, : self.k], cand_sim[:, : self.k]
+        self._cand[todo], self._ref[todo] = cand, unit[todo]
+        # With every word a candidate, nothing lies outside: any bound holds.
+        self._floor[todo] = cand_sim[:, -1] if self.m < self.index.n else -np.inf

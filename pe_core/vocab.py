@@ -557,8 +557,8 @@ def _build_notices(vocab: Vocabulary, pretrained: list[str]) -> tuple[list[str],
             why.append(f"rows need at least min_oov_count={stats['min_oov_count']} occurrences")
         if stats["oov_over_cap"]:
             why.append(
-                f"{stats['oov_over_cap']:,} more frequent ones were over the cap of "
-                f"max_oov_rows={stats['max_oov_rows']:,} rows (10 % of the frozen rows by default)"
+                f"{stats['oov_over_cap']:,} that occur often enough did not fit under the cap "
+                f"of max_oov_rows={stats['max_oov_rows']:,} rows (default: 10 % of the frozen rows)"
             )
         notices.append(
             f"{stats['oov_left_types']:,} OOV words ({stats['oov_left_tokens']:,} occurrences) "

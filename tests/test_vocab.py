@@ -354,9 +354,9 @@ def test_oov_rows_capped_at_ten_percent_of_frozen_most_frequent_first():
     )
     assert vocab.notices == [
         "6 OOV words (21 occurrences) share <unk>: rows need at least min_oov_count=2 "
-        "occurrences; 5 more frequent ones were over the cap of max_oov_rows=4 rows (10 % of the "
-        "frozen rows by default). To give them rows, lower min_oov_count or raise max_oov_rows "
-        "(None for no cap)"
+        "occurrences; 5 that occur often enough did not fit under the cap of max_oov_rows=4 rows "
+        "(default: 10 % of the frozen rows). To give them rows, lower min_oov_count or raise "
+        "max_oov_rows (None for no cap)"
     ]
     assert vocab.warnings == []
     uncapped = Vocabulary.build(vectors, [text], min_oov_count=2, max_oov_rows=None)
