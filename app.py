@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import runtime, sidebar, state
+from ui import runtime, sidebar, state, warmup
 
 st.set_page_config(page_title="PE Lab", page_icon="🧭", layout="wide")
 runtime.keep_keras_state()
@@ -22,3 +22,4 @@ page = st.navigation(
 state.init_session()
 sidebar.render()
 page.run()
+warmup.start_after_first_page()  # TensorFlow and numba load in the background from now on

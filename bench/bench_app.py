@@ -32,6 +32,10 @@ from bench._results import write_section  # noqa: E402
 from tests.browser_support import BROWSER_ARGS, CHROMIUM, free_port  # noqa: E402
 
 
+#: The first click happens this many seconds after the server process started.
+UP_BEFORE_CLICK = 10.0
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
@@ -76,6 +80,10 @@ def measure_once(browser, cache_dir: str) -> dict[str, float]:
         out["loaded"] = _heavy_libraries_loaded(proc.pid)
         button = page.get_by_role("button", name="Train on the demo")
         expect(button).to_be_enabled()
+        # A server that has been up for UP_BEFORE_CLICK s: the background warm-up (ui/warmup.py)
+        # has had the time to import TensorFlow, as on a demo machine started beforehand.
+        time.sleep(max(0.0, t0 + UP_BEFORE_CLICK - time.perf_counter()))
+        out["tf_before_click"] = "tensorflow" in _heavy_libraries_loaded(proc.pid)
         click = time.perf_counter()
         button.click()
         page.wait_for_function(_RUN_SHOWN, polling="raf", timeout=60_000)
@@ -138,23 +146,28 @@ def main() -> None:
         "(`PE_LAB_CACHE`); *loaded before the click* lists the heavy libraries in the server "
         "process when the first page was ready.",
         "",
-        "| run | cache | health answers | first page interactive | loaded before the click | "
-        "click -> run status shown | click -> first map | click -> training done |",
-        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
+        f"The click comes {UP_BEFORE_CLICK:.0f} s after the server start (first-click target: "
+        "first moving map within 3 s, TensorFlow imported in the background meanwhile).",
+        "",
+        "| run | cache | health answers | first page interactive | loaded at first page | "
+        "TensorFlow loaded at the click | click -> run status shown | click -> first map | "
+        "click -> training done |",
+        "| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: |",
     ]
     for i, (r, label) in enumerate(zip(runs, labels, strict=True), 1):
         rows.append(
             f"| {i} | {label} | {r['health']:.1f} s | {r['first_page']:.1f} s | {r['loaded']} | "
+            f"{'yes' if r['tf_before_click'] else 'no'} | "
             f"{r['status']:.1f} s | {r['first_map']:.1f} s | {r['trained']:.1f} s |"
         )
     worst = max(r["first_page"] for r in runs)
     rows += [
         "",
         f"First page interactive: at most **{worst:.1f} s** after the server start "
-        f"(target <= 3 s: {'met' if worst <= 3 else 'MISSED'}). The first click also pays the "
-        "TensorFlow import (the first page never imports it; the run's thread does, while the "
-        "page shows the run starting), which is why the first map takes longer than the epochs "
-        "themselves.",
+        f"(target <= 3 s: {'met' if worst <= 3 else 'MISSED'}). First map after the click: at "
+        f"most **{max(r['first_map'] for r in runs):.1f} s** (target <= 3 s: "
+        f"{'met' if max(r['first_map'] for r in runs) <= 3 else 'MISSED'}). The first page never "
+        "imports TensorFlow; the server imports it in the background once that page is sent.",
         "",
         f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
     ]

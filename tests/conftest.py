@@ -5,6 +5,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# The app's background TensorFlow / numba warm-up is tested on its own (tests/app); elsewhere
+# it would only add CPU load to the suite.
+os.environ.setdefault("PE_LAB_WARMUP", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_GLOVE = ROOT.parent / "shared" / "data" / "glove.6B.50d.sample8k.txt"

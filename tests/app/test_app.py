@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -65,6 +66,31 @@ def test_first_page_loads_without_tensorflow():
     assert report["exception"] == []
     assert report["tf"] is False and report["keras"] is False
     assert "Train on the demo" in report["buttons"]
+
+
+def test_tensorflow_is_imported_in_the_background_after_the_first_page():
+    code = (
+        "import sys, json\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
+        "before = 'tensorflow' in sys.modules\n"
+        "from ui import warmup\n"
+        "finished = warmup.done.wait(240)\n"
+        "print(json.dumps({'before': before, 'finished': finished,\n"
+        "  'tf': 'tensorflow' in sys.modules, 'umap': 'umap' in sys.modules}))\n"
+    )
+    env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="1")
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"before": False, "finished": True, "tf": True, "umap": True}
 
 
 @pytest.mark.parametrize("page", PAGES)
