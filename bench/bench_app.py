@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 from bench._results import write_section  # noqa: E402
 from tests.browser_support import BROWSER_ARGS, CHROMIUM, free_port  # noqa: E402
 
-
 #: The first click happens this many seconds after the server process started.
 UP_BEFORE_CLICK = 10.0
 
