@@ -345,18 +345,20 @@ def _similarity_frame(token, path, vectors, ever, chosen, top_idx) -> pd.DataFra
     s_count = path.shape[0]
     sims[np.linalg.norm(path, axis=1) == 0] = np.nan  # a zero vector has no cosine
     rank = np.full((s_count, len(rows)), np.nan)
-    col = {row: j for j, row in enumerate(rows)}
-    nonzero = np.linalg.norm(path, axis=1) > 0
-    for s in range(s_count):
-        if nonzero[s]:
-            for r, row in enumerate(top_idx[s].tolist(), start=1):
-                if row in col:
-                    rank[s, col[row]] = r
+    nonzero = np.flatnonzero(np.linalg.norm(path, axis=1) > 0)
+    if len(nonzero):
+        # Column of every top-k word (all of them are in rows): one sorted lookup, no loop.
+        rows_arr = np.asarray(rows)
+        order = np.argsort(rows_arr, kind="stable")
+        top = np.asarray(top_idx)[nonzero]
+        cols = order[np.searchsorted(rows_arr[order], top)]
+        rank[nonzero[:, None], cols] = np.arange(1, top.shape[1] + 1)
     chosen_set = set(chosen)
+    words = np.asarray([vectors.words[r] for r in rows], dtype=object)
     return pd.DataFrame(
         {
-            "token": token,
-            "word": np.tile([vectors.words[r] for r in rows], s_count),
+            "token": np.full(s_count * len(rows), token, dtype=object),
+            "word": np.tile(words, s_count),
             "snapshot": np.repeat(np.arange(s_count), len(rows)),
             "similarity": sims.ravel(),
             "rank": rank.ravel(),
