@@ -47,6 +47,15 @@ SAMPLE = SHARED / "glove.6B.50d.sample8k.txt"
 TWEETS = SHARED / "tweeteval_sentiment_val.tsv"
 PARTIAL_BATCHES = 150
 PAGES = ["data", "train", "explore", "neighbours", "summary", "export"]
+# At k = 300 every snapshot searches 300 rows over 400,000 words (~3 s each on the busy
+# benchmark box): cnn and bilstm would measure the same search again, so only bag is run there,
+# and the 45,000-text case is run at k = 30 only.
+ENCODERS = {30: ("bag", "cnn", "bilstm"), 300: ("bag",)}
+SKIPPED = (
+    "Not run, to keep the benchmark within its time on a shared 2-core box: cnn and bilstm at "
+    "k = 300 (the per-snapshot search, the same as for bag, dominates), 45,000 texts at k = 300, "
+    "and the anchor at k = 300."
+)
 
 
 def build_file() -> Path:
@@ -241,9 +250,11 @@ def main() -> None:
             warnings.simplefilter("ignore")
             t_vocab, _ = timed(lambda ds=ds: Vocabulary.build(vectors, ds.texts, min_oov_count=2))
         for k in (30, 300):
+            if n > 3_000 and k == 300:
+                continue  # see SKIPPED: the search alone would take most of the budget
             cap = oov_cap_for(vectors, ds.texts, k)
             epochs = {}
-            for encoder in ("bag", "cnn", "bilstm"):
+            for encoder in ENCODERS[k]:
                 partial = n > 3_000 and encoder != "bag"
                 result, per_epoch = train_case(vectors, ds, encoder, cap, partial)
                 epochs[encoder] = (per_epoch, partial)
@@ -254,13 +265,16 @@ def main() -> None:
             per_snap, share = neighbour_cost(bag)
             rows.append((n, k, t_vocab, epochs, per_snap, share, len(bag.trajectory)))
             if n == 3_000:
-                anchors[k] = anchor_vs_ours(bag, vectors)
+                if k == 30:
+                    anchors[k] = anchor_vs_ours(bag, vectors)
                 pages[k] = page_times(vectors, ds, bag)
             print(rows[-1], anchors.get(k), pages.get(k), flush=True)
     write(t_load, t_cache, rows, anchors, pages)
 
 
 def _epoch_cell(value) -> str:
+    if value is None:
+        return "not run"
     seconds, partial = value
     return f"{seconds:.1f} s" + (f" (first {PARTIAL_BATCHES} batches, scaled)" if partial else "")
 
@@ -283,7 +297,7 @@ def write(t_load, t_cache, rows, anchors, pages) -> None:
     for n, k, t_vocab, epochs, per_snap, share, snaps in rows:
         md.append(
             f"| {n:,} | {k} | {t_vocab:.1f} s | {_epoch_cell(epochs['bag'])} | "
-            f"{_epoch_cell(epochs['cnn'])} | {_epoch_cell(epochs['bilstm'])} | "
+            f"{_epoch_cell(epochs.get('cnn'))} | {_epoch_cell(epochs.get('bilstm'))} | "
             f"{per_snap * 1000:.0f} ms | {share:.0%} | {snaps} |"
         )
     md += [
@@ -312,7 +326,13 @@ def write(t_load, t_cache, rows, anchors, pages) -> None:
             for t in times.values()
         ]
         md.append(f"| {k} | " + " | ".join(cells) + " |")
-    md += ["", f"Peak RSS of the whole benchmark process: **{rss_mb():,.0f} MB**."]
+    md += [
+        "",
+        SKIPPED,
+        "",
+        f"Peak RSS of the whole benchmark process: **{rss_mb():,.0f} MB**. Load average at the "
+        f"end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other jobs shared the box).",
+    ]
     markdown = "\n".join(md)
     print(markdown)
     write_section("scale", markdown)
