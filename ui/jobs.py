@@ -211,16 +211,23 @@ def live_view() -> LiveView | None:
 
 
 def run_status_text() -> str:
-    """One line for the sidebar."""
+    """One line for the sidebar, from the same progress line the Train page shows.
+
+    The sidebar used to keep its own wording ("training 0 %") and was drawn only on full
+    reruns, so it lagged the page; now both read ``_status_text`` of one ``progress()`` and
+    the sidebar line polls like the page does (``ui.sidebar``).
+    """
     run = st.session_state.get("run")
     if run is None:
         return "not started"
     p = run.progress()
-    if p["state"] == "running":
-        return f"training {p['fraction']:.0%}"
-    if p["state"] == "queued":
-        return f"queued (position {p.get('queue_position') or '?'})"
-    return p["state"]
+    if p["state"] in ("done", "stopped", "failed"):
+        return p["state"]
+    # "Training · epoch 3/8 · step … · ETA …" -> "Training · epoch 3/8"; queued and starting
+    # lines are short already.
+    return " · ".join(_status_text(p).split(" · ")[:2]).replace(
+        " — other sessions are training", ""
+    )
 
 
 class CompareJob(ThreadJob):
