@@ -122,11 +122,25 @@ def test_other_encoders_train(encoder):
 
 
 def test_integer_labels_with_names_and_balanced_class_weights():
-    labels = np.array([1] * 30 + [0] * 30)
-    result = tiny(label_names=["negative", "positive"], class_weights="balanced", optimizer="sgd")
-    assert result.label_names == ["neg", "pos"]
-    named = T.train(VECTORS, TEXTS, labels, label_names=["negative", "positive"], **TINY)
-    assert named.label_names == ["negative", "positive"]
+    # 30 positive and 20 negative texts as integer labels 1 / 0 with names.
+    texts, labels = TEXTS[:50], np.array([1] * 30 + [0] * 20)
+    cfg = T.TrainConfig(label_names=["negative", "positive"], class_weights="balanced", **TINY)
+    data = T._prepare(VECTORS, texts, labels, cfg, [])
+    assert data.label_names == ["negative", "positive"]
+    # Stratified 80 / 20 split: 24 positive and 16 negative training rows, so "balanced"
+    # weighs a row by 40 / (2 * count of its class): 40/48 and 40/32.
+    train_y = data.y[data.train_idx]
+    assert np.bincount(train_y).tolist() == [16, 24]
+    weights = data.sample_weight[data.train_idx]
+    np.testing.assert_allclose(weights[train_y == 1], 40 / 48, rtol=1e-6)
+    np.testing.assert_allclose(weights[train_y == 0], 40 / 32, rtol=1e-6)
+    assert T._prepare(VECTORS, texts, labels, T.TrainConfig(**TINY), []).sample_weight is None
+    # The weights reach the loss: the same seed trains differently with and without them.
+    weighted = T.train(VECTORS, texts, labels, class_weights="balanced", optimizer="sgd", **TINY)
+    plain = T.train(VECTORS, texts, labels, optimizer="sgd", **TINY)
+    assert weighted.history["loss"][0] != plain.history["loss"][0]
+    assert not np.array_equal(weighted.trajectory[-1], plain.trajectory[-1])
+    assert weighted.label_names == ["0", "1"]  # integer labels without names keep their ids
 
 
 def test_batch_larger_than_the_data_is_clamped_with_a_notice():

@@ -109,8 +109,11 @@ def test_stop_owner_stops_every_job():
 
 
 def test_is_finished_understands_threads():
-    t = threading.Thread(target=lambda: None)
+    release = threading.Event()
+    t = threading.Thread(target=release.wait)
     t.start()
+    assert not is_finished(t)  # alive: not finished
+    release.set()
     t.join()
     assert is_finished(t)
 
