@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -324,3 +326,40 @@ def test_failed_glove_download_shows_an_error_and_keeps_the_vectors(monkeypatch)
     assert any("Downloading GloVe failed" in e and "HTTP 404" in e for e in _errors(at))
     assert at.session_state["vectors_desc"] == "Embedded demo"
     assert not _button(at, "Download and load").disabled
+
+
+@functools.cache
+def _edge_results() -> dict:
+    """A run stopped before its first batch (1 snapshot) and a run with one token (<unk>)."""
+    from tiny_corpus import LABELS, TEXTS, TINY, VECTORS
+
+    from pe_core.tokens import Tokenizer
+    from pe_core.training import train
+
+    stop = threading.Event()
+    stop.set()
+    one_snapshot = train(VECTORS, TEXTS, LABELS, stop_event=stop, **TINY)
+    one_token = train(
+        VECTORS, TEXTS, LABELS, tokenizer=Tokenizer(rules=[]), min_oov_count=None, **TINY
+    )
+    assert len(one_snapshot.trajectory) == 1 and one_snapshot.state == "stopped"
+    assert one_token.tokens == ["<unk>"] and len(one_token.trajectory) > 1
+    return {"one snapshot": one_snapshot, "one token": one_token}
+
+
+@pytest.mark.parametrize("case", ["one snapshot", "one token"])
+@pytest.mark.parametrize("page", ["pages/explore.py", "pages/neighbours.py", "pages/export.py"])
+def test_pages_handle_a_result_with_one_snapshot_or_one_token(case, page):
+    from tiny_corpus import VECTORS
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["result"] = _edge_results()[case]
+    at.session_state["run_vectors"] = VECTORS
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == []
+    if page == "pages/neighbours.py" and case == "one snapshot":
+        infos = " ".join(i.value for i in at.info)
+        assert "Drift needs at least two snapshots" in infos
+        assert not [s for s in at.slider if s.key == "nb_snapshot"]
