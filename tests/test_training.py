@@ -41,6 +41,7 @@ def test_tiny_run_records_a_trajectory_from_the_initial_rows():
     assert {key: len(v) for key, v in result.history.items()} == {
         "loss": 2,
         "accuracy": 2,
+        "train_accuracy": 2,
         "val_loss": 2,
         "val_accuracy": 2,
         "val_macro_f1": 2,
@@ -400,3 +401,33 @@ def test_a_run_reports_loading_tensorflow_then_training(monkeypatch):
     go_on.set()
     assert run.join(120)
     assert (run.progress()["state"], run.progress()["phase"]) == ("done", "training")
+
+
+def _final_predictions(result, texts, labels):
+    x = np.asarray(result.vocabulary.encode(texts, result.max_len))
+    names = sorted(set(labels))
+    y = np.array([names.index(label) for label in labels])
+    probs = np.asarray(result.model.predict_on_batch(x), dtype=np.float64)
+    return probs, y
+
+
+def test_train_accuracy_is_measured_in_inference_mode_at_the_epoch_end():
+    # High dropout makes the running (training-mode) accuracy differ from the model's own.
+    result = tiny(dropout=0.5)
+    probs, y = _final_predictions(result, TEXTS, LABELS)
+    tr = result.train_indices
+    expected = float((probs[tr].argmax(axis=1) == y[tr]).mean())
+    assert result.history["train_accuracy"][-1] == pytest.approx(expected, abs=1e-12)
+
+
+def test_validation_loss_uses_the_class_weights_when_they_are_on():
+    texts, labels = TEXTS[:50], LABELS[:50]  # 30 pos, 20 neg
+    weighted = T.train(VECTORS, texts, labels, class_weights="balanced", **TINY)
+    probs, y = _final_predictions(weighted, texts, labels)
+    va, tr = weighted.val_indices, weighted.train_indices
+    counts = np.bincount(y[tr])
+    per_class = len(tr) / (2 * counts)  # sklearn's "balanced" on the training rows
+    nll = -np.log(np.clip(probs[va, y[va]], 1e-7, 1.0))
+    expected = float((per_class[y[va]] * nll).mean())
+    assert weighted.history["val_loss"][-1] == pytest.approx(expected, rel=1e-6)
+    assert expected != pytest.approx(float(nll.mean()), rel=1e-3)  # the weights matter here
