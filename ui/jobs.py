@@ -167,6 +167,14 @@ def _status_text(p: dict) -> str:
     return f"{st_.capitalize()} · {epoch} · {steps} · {p['elapsed']:.0f} s"
 
 
+def _started(p: dict) -> str:
+    """ " (started 10:42:05)": when the run got its slot, in the server's local time."""
+    import time
+
+    started = p.get("started_at")
+    return f" (started {time.strftime('%H:%M:%S', time.localtime(started))})" if started else ""
+
+
 def live_view() -> LiveView | None:
     """Progress, map and curves of the session's run; None when nothing was started."""
     s = st.session_state
@@ -191,7 +199,7 @@ def live_view() -> LiveView | None:
         view.fraction = 1.0 if p["state"] == "done" else view.fraction
         val = run.result.history.get("val_accuracy") or [float("nan")]
         view.text_done = (
-            f"Training {p['state']} in {run.result.seconds:.0f} s · validation accuracy "
+            f"Training {p['state']} in {run.result.seconds:.0f} s{_started(p)} · validation accuracy "
             f"{val[-1]:.1%} · explore the map on the Explore page."
         )
     snaps = run.snapshots()

@@ -49,6 +49,7 @@ def test_eight_sessions_queue_in_order_train_in_turn_and_stay_apart(tmp_path):
             "states": s.states,
             "queue_positions": s.queue_positions,
             "trained_s": s.trained_seconds,
+            "started": s.started,
         }
         for s in out.sessions
     }
@@ -56,7 +57,6 @@ def test_eight_sessions_queue_in_order_train_in_turn_and_stay_apart(tmp_path):
         json.dumps(
             {
                 "phases_s": out.phases,
-                "fifo": out.fifo_log,
                 "sidebar": out.sidebar,
                 "per_session": summary,
             },
