@@ -56,6 +56,8 @@ with tab_vec:
             "Skipped while loading: "
             + ", ".join(f"{reason}: {n:,}" for reason, n in s.vectors.skipped.items())
         )
+    for note in s.vectors.notes:  # zip member read, header mismatch, cache not written, ...
+        st.caption(note)
     source = st.radio(
         "Source",
         ["Embedded demo", "Upload a file", "File in the data directory", "Download GloVe"],

@@ -430,3 +430,31 @@ def test_non_utf8_word_with_spaces(tmp_path, other):
     assert v.words[3:] == (["\ufffdq"] if other else []) + ["caf\ufffd x"]
     assert v.skipped == {"word_with_spaces": 1, "non_utf8_word": 1 + bool(other)}
     np.testing.assert_array_equal(v.matrix[-1], [1, 2, 3])
+
+
+def test_fingerprint_is_hashed_once_per_vectors(monkeypatch):
+    import hashlib
+
+    import pe_core.vectors as vectors_module
+
+    calls = []
+    real = hashlib.sha1
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    v = Vectors(["a", "b"], np.ones((2, 3), np.float32))
+    monkeypatch.setattr(vectors_module.hashlib, "sha1", counting)
+    first = v.fingerprint()
+    assert v.fingerprint() == first and len(calls) == 1
+    assert Vectors(["a", "b"], np.ones((2, 3), np.float32)).fingerprint() == first
+
+
+def test_a_pca_map_does_not_hash_the_whole_table(monkeypatch):
+    from pe_core.projection import Projector
+
+    v = Vectors([f"w{i}" for i in range(20)], np.random.default_rng(0).normal(size=(20, 4)))
+    monkeypatch.setattr(Vectors, "fingerprint", lambda self: pytest.fail("hashed V x d"))
+    p = Projector("pca").fit_vectors(v, np.arange(10))
+    assert p.embedding_.shape == (10, 2)
