@@ -19,7 +19,7 @@ def summary() -> None:
     with shown_errors("Building the vocabulary", "Check the special-token table below."):
         vocab = state.current_vocabulary()
         stats = vocab.stats
-        cols = st.columns(6)
+        cols = st.columns(7)
         cols[0].metric("V frozen words", f"{vocab.num_frozen:,}")
         cols[1].metric("k trainable tokens", f"{vocab.num_trainable:,}")
         cols[2].metric("d dimensions", vocab.dim)
@@ -34,9 +34,16 @@ def summary() -> None:
         cols[4].metric(
             "OOV rate",
             f"{stats.get('oov_rate', 0):.1%}",
-            help="Share of dataset tokens that are not in the vectors and have no trainable row.",
+            help="Share of all the dataset's tokens that are ordinary words missing from the "
+            "vectors, whether they got their own trainable row or are read as <unk>.",
         )
         cols[5].metric(
+            "<unk> rate",
+            f"{stats.get('unk_rate', 0):.1%}",
+            help="Share of the dataset's tokens that have no row at all and are read as <unk>: "
+            "not in the vectors and rarer than the OOV minimum count.",
+        )
+        cols[6].metric(
             "Coverage",
             f"{stats.get('coverage', 0):.1%}",
             help="Share of the dataset's word types found in the vectors.",

@@ -363,3 +363,14 @@ def test_pages_handle_a_result_with_one_snapshot_or_one_token(case, page):
         infos = " ".join(i.value for i in at.info)
         assert "Drift needs at least two snapshots" in infos
         assert not [s for s in at.slider if s.key == "nb_snapshot"]
+
+
+def test_data_page_shows_the_oov_and_the_unk_rate_each_named_for_what_it_counts():
+    at = _app().switch_page("pages/data.py").run()
+    stats = at.session_state["_vocab_cache"][1].stats
+    metrics = {m.label: m for m in at.metric if m.label in ("OOV rate", "<unk> rate")}
+    assert metrics["OOV rate"].value == f"{stats['oov_rate']:.1%}"
+    assert metrics["<unk> rate"].value == f"{stats['unk_rate']:.1%}"
+    assert "missing from the vectors" in metrics["OOV rate"].help
+    assert "read as <unk>" in metrics["<unk> rate"].help
+    assert "no row at all" in metrics["<unk> rate"].help
