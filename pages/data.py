@@ -98,13 +98,16 @@ with tab_vec:
                 "Upload a text file with one word and its "
                 "numbers per line (GloVe or word2vec format).",
             ):
-                bar = st.progress(0.0, text="Reading…")
-                vectors = loaders.vectors_from_upload(
-                    up.name,
-                    up.getvalue(),
-                    limit,
-                    progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
-                )
+                bar = st.progress(0.0, text=f"Reading {up.name}…")
+                try:
+                    vectors = loaders.vectors_from_upload(
+                        up.name,
+                        up.getvalue(),
+                        limit,
+                        progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
+                    )
+                finally:
+                    bar.empty()  # a refused file leaves no half-filled "Reading…" bar
                 state.set_vectors(vectors, f"Upload: {up.name}")
                 st.rerun()
     elif source == "File in the data directory":
@@ -204,7 +207,7 @@ with tab_data:
             key="dataset_upload",
         )
         if up is not None:
-            with shown_errors("Reading the columns", "Upload a CSV/TSV with a header row."):
+            with shown_errors("Reading the columns"):  # the message says what was wrong
                 columns = loaders.table_columns(up.name, up.getvalue())
                 c1, c2 = st.columns(2)
                 text_col = c1.selectbox(

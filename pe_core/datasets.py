@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pe_core.filetypes import binary_kind
 from pe_core.vectors import _is_number  # one test of 'is this field a number'
 
 TEXT_NAMES = ("text", "sentence", "tweet", "content", "review", "message", "body", "comment",
@@ -106,8 +107,8 @@ def _decode(raw: bytes | str, encoding: str | None, source: str) -> tuple[str, s
             ) from None
     if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:4096]:
         raise ValueError(
-            f"{source} is not a text file (looks like a spreadsheet or binary file); "
-            "save it as CSV or TSV (UTF-8) and load that"
+            f"{source} is not a text file (it is {binary_kind(raw[:64])}); save the table as "
+            "CSV or TSV (UTF-8) and load that"
         )
     try:
         return raw.decode("utf-8-sig"), "utf-8", []

@@ -39,6 +39,7 @@ from pe_core.cache import (
     disk_full_message,
     is_disk_full,
 )
+from pe_core.filetypes import binary_kind
 
 CACHE_VERSION = 1
 DEFAULT_GLOVE_URL = "https://nlp.stanford.edu/data/"
@@ -328,11 +329,15 @@ def _sniff(head: bytes, complete: bool, fmt: str, label: str, dim: int | None) -
     if not head.strip():
         raise ValueError(f"{label} is empty; expected text lines 'word v1 v2 ... vD'")
     if _looks_binary(head):
-        raise ValueError(
-            f"{label} holds binary data (for example a binary word2vec .bin), expected text lines "
-            "'word v1 ... vD'. Convert it first, e.g. with gensim: KeyedVectors.load_word2vec_format"
-            "(path, binary=True).save_word2vec_format('vectors.txt', binary=False)"
-        )
+        kind = binary_kind(head)
+        message = f"{label} is {kind}, not word vectors: expected text lines 'word v1 ... vD'"
+        if kind.startswith("binary"):  # conversion advice only where it can help
+            message += (
+                ". If it is a binary word2vec .bin, convert it first, e.g. with gensim: "
+                "KeyedVectors.load_word2vec_format(path, binary=True)"
+                ".save_word2vec_format('vectors.txt', binary=False)"
+            )
+        raise ValueError(message)
     skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     lines = head[skip:].split(b"\n")
     if not complete:

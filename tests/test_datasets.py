@@ -226,7 +226,11 @@ def test_all_texts_empty(tmp_path):
 
 
 def test_spreadsheet_refused(tmp_path):
-    with pytest.raises(ValueError, match="not a text file .*save it as CSV"):
+    with pytest.raises(
+        ValueError,
+        match=r"d\.xlsx is not a text file \(it is a zip archive, e\.g\. an \.xlsx spreadsheet\); "
+        r"save the table as CSV or TSV \(UTF-8\) and load that$",
+    ):
         load_dataset(write(tmp_path, b"PK\x03\x04 rest of an xlsx", "d.xlsx"))
 
 
@@ -240,3 +244,19 @@ def test_missing_path_and_bad_type(tmp_path):
 def test_labels_array_dtype(tmp_path):
     ds = load_dataset(write(tmp_path, csv_text(rows())))
     assert ds.labels.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+        (b"%PDF-1.7\n\x00", "a PDF document"),
+        (b"\xff\xd8\xff\xe0\x00", "a JPEG image"),
+        (b"3 2\n\x00\x01", "binary word2vec data (a .bin file)"),
+        (b"\x00\x01\x02", "binary data"),
+    ],
+)
+def test_binary_files_are_named_by_their_first_bytes(head, kind):
+    from pe_core.filetypes import binary_kind
+
+    assert binary_kind(head) == kind

@@ -182,7 +182,11 @@ def test_binary_word2vec_refused(tmp_path):
     data = b"2 3\n" + b"".join(
         w + b" " + r.tobytes() for w, r in zip([b"a", b"b"], vecs, strict=True)
     )
-    with pytest.raises(ValueError, match="binary data .*word2vec .bin"):
+    with pytest.raises(
+        ValueError,
+        match=r"v\.bin is binary word2vec data \(a \.bin file\), not word vectors.*"
+        r"If it is a binary word2vec \.bin, convert it first, e\.g\. with gensim",
+    ):
         load_vectors(write(tmp_path / "v.bin", data), cache=False)
 
 

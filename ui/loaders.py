@@ -28,7 +28,11 @@ def _suffix(name: str, allowed: tuple[str, ...], what: str) -> str:
 
 @contextmanager
 def temp_copy(name: str, data: bytes, suffix: str) -> Iterator[Path]:
-    """``data`` in a temporary file ending in ``suffix``; removed afterwards."""
+    """``data`` in a temporary file ending in ``suffix``; removed afterwards.
+
+    A ``ValueError`` raised inside names the user's file, never the temporary path (the
+    pe_core loaders name the path they were given).
+    """
     if not data:
         raise ValueError(f"the uploaded file {name!r} is empty; choose a file with content")
     fd, tmp = tempfile.mkstemp(prefix="pe_lab_upload_", suffix=suffix)
@@ -36,8 +40,21 @@ def temp_copy(name: str, data: bytes, suffix: str) -> Iterator[Path]:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         yield Path(tmp)
+    except ValueError as err:
+        raise ValueError(_user_message(str(err), Path(tmp), name)) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _user_message(message: str, tmp: Path, name: str) -> str:
+    """``message`` with the temporary path replaced by the uploaded file's name, and library
+    advice (keyword arguments a page user cannot pass) turned into what to do on the page."""
+    for internal in (str(tmp), tmp.name):
+        message = message.replace(internal, repr(name))
+    return message.replace(
+        ". Fix the file, or pass on_bad_line='skip' to skip such lines (they are counted)",
+        ". Fix that line of the file and upload it again",
+    )
 
 
 def vectors_from_upload(name: str, data: bytes, max_words: int | None = None, progress=None):
@@ -82,7 +99,8 @@ def table_columns(name: str, data: bytes) -> list[str]:
     columns = [str(c) for c in head.columns]
     if len(columns) < 2:
         raise ValueError(
-            f"{name!r} has {len(columns)} column(s) {columns}; it needs a text and a label column"
+            f"{name!r} has a header row with only one column ({columns[0]!r}); it needs a text "
+            "column and a label column, separated by commas, tabs, semicolons or |"
         )
     return columns
 

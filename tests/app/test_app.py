@@ -90,6 +90,38 @@ def test_broken_vectors_upload_shows_an_error():
     assert at.session_state["vectors_desc"] == "Embedded demo"  # the old vectors stay
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
+
+
+def test_a_png_renamed_txt_is_named_as_such_with_no_temp_path_and_no_bar_left():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_vectors_source").set_value("Upload a file").run()
+    at.file_uploader(key="vectors_upload").set_value(("photo.txt", PNG, "text/plain")).run()
+    _button(at, "Load the uploaded vectors").click().run()
+    assert not at.exception, at.exception
+    (error,) = [e for e in _errors(at) if e.startswith("Loading the vectors failed")]
+    assert error.startswith(
+        "Loading the vectors failed: 'photo.txt' is a PNG image, not word vectors: expected "
+        "text lines 'word v1 ... vD'"
+    )
+    assert "pe_lab_upload" not in error and "/tmp" not in error and "word2vec .bin" not in error
+    assert not [p for p in at.get("progress") if "Reading" in p.proto.text]  # no bar left
+
+
+def test_a_one_column_csv_is_told_what_it_lacks_not_to_add_a_header():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
+    at.file_uploader(key="dataset_upload").set_value(
+        ("one.csv", b"text\nhello\nworld\n", "text/csv")
+    ).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == [
+        "Reading the columns failed: 'one.csv' has a header row with only one column "
+        "('text'); it needs a text column and a label column, separated by commas, tabs, "
+        "semicolons or |"
+    ]
+
+
 def test_bad_csv_upload_shows_an_error():
     at = _app().switch_page("pages/data.py").run()
     at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
