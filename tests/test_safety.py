@@ -345,3 +345,11 @@ def test_tokens_are_escaped_where_the_pages_write_html():
     assert any("&lt;unk&gt;" in b for b in html_blocks), "the trainable-set chips are shown"
     raw = [b for b in html_blocks if HOSTILE_SPECIAL in b or "<unk>" in b]
     assert not raw, f"unescaped tokens in HTML: {[b[:200] for b in raw]}"
+
+
+def test_the_file_watcher_skips_virtualenvs_and_other_bulky_folders():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    skipped = config["server"]["folderWatchBlacklist"]
+    assert {".venv", "venv", ".git", "artifacts", "data", ".cache"} <= set(skipped)
