@@ -102,7 +102,7 @@ with tab_vec:
                 try:
                     vectors = loaders.vectors_from_upload(
                         up.name,
-                        up.getvalue(),
+                        up,  # streamed to disk in chunks: never a second copy in memory
                         limit,
                         progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
                     )

@@ -70,6 +70,17 @@ def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if is_disk_full(err):
-            raise CacheFullError(err.errno, disk_full_message(path.parent)) from err
+        if is_disk_full(err) or (isinstance(err, OSError) and _nearly_full(path.parent)):
+            code = err.errno or errno.ENOSPC
+            raise CacheFullError(code, disk_full_message(path.parent)) from err
         raise
+
+
+def _nearly_full(folder: Path) -> bool:
+    # NumPy reports a short write on a full disk as "N requested and M written", with no
+    # errno: the free space then tells what happened.
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < 1 << 20

@@ -7,6 +7,7 @@ first page loads without it and the Train page keeps polling while it loads.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -59,24 +60,35 @@ def live_projector(vectors, vocab):
     return Projector("pca").fit_vectors(vectors, idx)
 
 
-def start_training() -> None:
-    """Create, register and start a ``TrainingRun`` for this session from its settings."""
+#: One start at a time per process: a press from a second tab of the same session (whose
+#: Start button was drawn before the first press) must find the first run, not race it.
+_START_LOCK = threading.Lock()
+
+
+def start_training() -> bool:
+    """Create, register and start a ``TrainingRun`` for this session from its settings.
+
+    Returns False (and starts nothing) while the session's run is queued or training: a
+    second press, from another tab of the session or a stale page, never starts a second run
+    nor stops the first.
+    """
     from pe_core.training import TrainingRun
 
     s = st.session_state
-    kwargs = train_kwargs()
-    projector = live_projector(s.vectors, kwargs["vocabulary"])
-    run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
-    old = s.get("run")
-    if old is not None and not old.done:
-        old.stop()
-    s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
-    s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
+    with _START_LOCK:
+        if is_running(s.get("run")):
+            return False
+        kwargs = train_kwargs()
+        projector = live_projector(s.vectors, kwargs["vocabulary"])
+        run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
+        s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
+        s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
     s.result, s.projections, s.drift = None, {}, {}
     owner, session_state = session_id(), _raw_state()
     REGISTRY.register(owner, run, release=lambda: _release(run, session_state), label="training")
     REGISTRY.start_watchdog(session_alive)
     start_after_redraw(run)
+    return True
 
 
 #: Seconds a job waits before its thread imports TensorFlow for the first time in the server.

@@ -7,10 +7,12 @@ nothing uploaded is executed or unpickled. Tests call these functions directly w
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 VECTOR_SUFFIXES = (".txt", ".vec", ".gz", ".zip")
 DATASET_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -26,19 +28,30 @@ def _suffix(name: str, allowed: tuple[str, ...], what: str) -> str:
     return "".join(suffixes[-2:]) if len(suffixes) > 1 and len(suffixes[-2]) <= 5 else suffixes[-1]
 
 
-@contextmanager
-def temp_copy(name: str, data: bytes, suffix: str) -> Iterator[Path]:
-    """``data`` in a temporary file ending in ``suffix``; removed afterwards.
+#: Bytes copied per step from an upload to its temporary file.
+COPY_CHUNK = 1 << 20
 
-    A ``ValueError`` raised inside names the user's file, never the temporary path (the
-    pe_core loaders name the path they were given).
+
+@contextmanager
+def temp_copy(name: str, data: bytes | BinaryIO, suffix: str) -> Iterator[Path]:
+    """``data`` (bytes, or a binary file such as Streamlit's upload) in a temporary file ending
+    in ``suffix``; removed afterwards.
+
+    A file is copied in 1 MB chunks, never read whole: a 1 GB upload is then held once (by
+    Streamlit) rather than twice. A ``ValueError`` raised inside names the user's file, never
+    the temporary path (the pe_core loaders name the path they were given).
     """
-    if not data:
-        raise ValueError(f"the uploaded file {name!r} is empty; choose a file with content")
     fd, tmp = tempfile.mkstemp(prefix="pe_lab_upload_", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                f.write(data)
+            else:
+                data.seek(0)
+                shutil.copyfileobj(data, f, COPY_CHUNK)
+            size = f.tell()
+        if not size:
+            raise ValueError(f"the uploaded file {name!r} is empty; choose a file with content")
         yield Path(tmp)
     except ValueError as err:
         raise ValueError(_user_message(str(err), Path(tmp), name)) from None
@@ -57,8 +70,13 @@ def _user_message(message: str, tmp: Path, name: str) -> str:
     )
 
 
-def vectors_from_upload(name: str, data: bytes, max_words: int | None = None, progress=None):
-    """Read uploaded GloVe / word2vec / fastText text (.txt, .vec, .gz, .zip) into ``Vectors``."""
+def vectors_from_upload(
+    name: str, data: bytes | BinaryIO, max_words: int | None = None, progress=None
+):
+    """Read uploaded GloVe / word2vec / fastText text (.txt, .vec, .gz, .zip) into ``Vectors``.
+
+    ``data`` may be the upload itself (a file): it is streamed to disk, then parsed from there.
+    """
     suffix = _suffix(name, VECTOR_SUFFIXES, "vectors")
     with temp_copy(name, data, suffix) as path:
         from pe_core.vectors import load_vectors
