@@ -228,7 +228,9 @@ def test_twenty_quick_reruns_while_training_leave_the_run_alone_and_memory_flat(
         assert at.session_state["run"] is run and run.progress()["state"] == "running"
         assert run.progress()["step"] > step_before  # it kept training meanwhile
         assert run.progress()["batches_per_epoch"] == 75  # batch 32 of the start, unchanged
-        assert grown < 5 * 2**20, f"Python memory grew {grown / 2**20:.1f} MB over 20 reruns"
+        # Measured 4-5.5 MB (alone / in the full suite); a map figure kept per rerun would add
+        # about 1 MB each, 20 MB over 20 reruns.
+        assert grown < 10 * 2**20, f"Python memory grew {grown / 2**20:.1f} MB over 20 reruns"
     finally:
         run.stop()
         run.join(60)
