@@ -75,8 +75,7 @@ class TrainableOffset(keras.layers.Layer):
 def models(table):
     full_table = np.concatenate([np.zeros((1, D), "float32"), table, np.zeros((K, D), "float32")])
     plain = dict(input_dim=V + K + 1, output_dim=D, mask_zero=True)
-    gather = DualEmbedding(table, K)
-    gather.one_hot_max_rows = 0  # force the gather lookup used for large k
+    gather = DualEmbedding(table, K, one_hot_max_rows=0)  # the gather lookup used for large k
     frozen = keras.layers.Embedding(**plain, weights=full_table, trainable=False)
     offset = TrainableOffset()
     return {

@@ -19,7 +19,7 @@ def summary() -> None:
     with shown_errors("Building the vocabulary", "Check the special-token table below."):
         vocab = state.current_vocabulary()
         stats = vocab.stats
-        cols = st.columns(6)
+        cols = st.columns(7)
         cols[0].metric("V frozen words", f"{vocab.num_frozen:,}")
         cols[1].metric("k trainable tokens", f"{vocab.num_trainable:,}")
         cols[2].metric("d dimensions", vocab.dim)
@@ -34,9 +34,16 @@ def summary() -> None:
         cols[4].metric(
             "OOV rate",
             f"{stats.get('oov_rate', 0):.1%}",
-            help="Share of dataset tokens that are not in the vectors and have no trainable row.",
+            help="Share of all the dataset's tokens that are ordinary words missing from the "
+            "vectors, whether they got their own trainable row or are read as <unk>.",
         )
         cols[5].metric(
+            "<unk> rate",
+            f"{stats.get('unk_rate', 0):.1%}",
+            help="Share of the dataset's tokens that have no row at all and are read as <unk>: "
+            "not in the vectors and rarer than the OOV minimum count.",
+        )
+        cols[6].metric(
             "Coverage",
             f"{stats.get('coverage', 0):.1%}",
             help="Share of the dataset's word types found in the vectors.",
@@ -62,7 +69,7 @@ with tab_vec:
             "While loading: "
             + "; ".join(f"{n:,} {REASONS.get(r, r)}" for r, n in s.vectors.skipped.items())
         )
-    for note in getattr(s.vectors, "notes", None) or []:
+    for note in s.vectors.notes:  # zip member read, header mismatch, cache not written, ...
         st.caption(note)
     source = st.radio(
         "Source",
@@ -104,14 +111,17 @@ with tab_vec:
                 "Upload a text file with one word and its "
                 "numbers per line (GloVe or word2vec format).",
             ):
-                bar = st.progress(0.0, text="Reading…")
-                vectors = loaders.vectors_from_upload(
-                    up.name,
-                    up.getvalue(),
-                    limit,
-                    progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
-                    fix_mojibake=fix,
-                )
+                bar = st.progress(0.0, text=f"Reading {up.name}…")
+                try:
+                    vectors = loaders.vectors_from_upload(
+                        up.name,
+                        up,  # streamed to disk in chunks: never a second copy in memory
+                        limit,
+                        progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0)),
+                        fix_mojibake=fix,
+                    )
+                finally:
+                    bar.empty()  # a refused file leaves no half-filled "Reading…" bar
                 state.set_vectors(vectors, f"Upload: {up.name}")
                 st.rerun()
     elif source == "File in the data directory":
@@ -211,7 +221,7 @@ with tab_data:
             key="dataset_upload",
         )
         if up is not None:
-            with shown_errors("Reading the columns", "Upload a CSV/TSV with a header row."):
+            with shown_errors("Reading the columns"):  # the message says what was wrong
                 columns = loaders.table_columns(up.name, up.getvalue())
                 c1, c2 = st.columns(2)
                 text_col = c1.selectbox(

@@ -49,14 +49,18 @@ k = c[1].slider(
 metric = c[2].radio(
     "Metric", ["cosine", "euclidean"], persist_state="session", key="opt_nb_metric", horizontal=True
 )
-snap = c[3].slider(
-    "Snapshot",
-    0,
-    last,
-    last,
-    key="nb_snapshot",
-    help="0 is the initial row; the last is the end of training.",
-)
+if last > 0:
+    snap = c[3].slider(
+        "Snapshot",
+        0,
+        last,
+        last,
+        key="nb_snapshot",
+        help="0 is the initial row; the last is the end of training.",
+    )
+else:  # a run stopped before its first batch: only the initial rows (a 0..0 slider raises)
+    snap = 0
+    c[3].caption("One snapshot only: the run stopped before its first batch.")
 st.caption(f"Snapshot {snap}: step {int(result.steps[snap])}, epoch {result.epochs[snap]:.2f}")
 
 score_name = "cosine" if metric == "cosine" else "distance"
@@ -94,6 +98,13 @@ with right, shown_errors("Querying"):
         b.dataframe({"token": near_tokens, score_name: tscores}, width="stretch", hide_index=True)
 
 st.subheader("Drift over training")
+if last == 0:
+    st.info(
+        "Drift needs at least two snapshots; this run stopped before its first batch. "
+        "Train longer to see how the neighbourhoods changed.",
+        icon=":material/info:",
+    )
+    st.stop()
 track = st.multiselect(
     "Track words (cosine to the token over training)",
     _track_options(vectors),
@@ -110,6 +121,11 @@ with shown_errors("Computing the drift"):
         s.drift = {key: drift}  # one entry: a new k, word list or run replaces it
     from pe_core import plots
 
+    if token not in set(drift.similarity["token"]):
+        # Zero at every snapshot (e.g. a row that never received a gradient): no direction,
+        # so no neighbours to track; saying so beats an empty heatmap.
+        st.info(f"{token} never had a direction (zero vector), so it has no neighbours to track.")
+        st.stop()
     changes = drift.changes[drift.changes.token == token]
     a, b = st.columns([2, 1])
     a.plotly_chart(plots.drift_heatmap(drift, token), width="stretch", key="nb_heatmap")

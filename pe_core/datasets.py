@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pe_core.filetypes import binary_kind
 from pe_core.vectors import _is_number  # one test of 'is this field a number'
 
 TEXT_NAMES = ("text", "sentence", "tweet", "content", "review", "message", "body", "comment",
@@ -106,8 +107,8 @@ def _decode(raw: bytes | str, encoding: str | None, source: str) -> tuple[str, s
             ) from None
     if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:4096]:
         raise ValueError(
-            f"{source} is not a text file (looks like a spreadsheet or binary file); "
-            "save it as CSV or TSV (UTF-8) and load that"
+            f"{source} is not a text file (it is {binary_kind(raw[:64])}); save the table as "
+            "CSV or TSV (UTF-8) and load that"
         )
     try:
         return raw.decode("utf-8-sig"), "utf-8", []
@@ -291,6 +292,54 @@ def _fit_width(rows, width: int, ti: int, delim: str, dropped: Counter, notes: l
     return out
 
 
+def _read_rows(text: str, delim: str, notes: list[str]) -> list[list[str]]:
+    """CSV rows, read again without quoting when a quoted field swallowed other rows.
+
+    A text that starts with ``"`` and has no closing quote on its line makes the csv module
+    read on, across line ends, until the next quote: whole rows, labels included, end up
+    inside one text. Such a field is recognised by continuation lines shaped like rows of the
+    file (as many fields, and a value in a label-like column seen in ordinary rows).
+    """
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    swallowed = _swallowed_rows(rows, delim)
+    if not swallowed:
+        return rows
+    fields, lines = len(swallowed), sum(swallowed)
+    notes.append(
+        f"{fields:,} quoted field(s) ran across line ends and swallowed {lines:,} other row(s) "
+        '(a text starting with " has no closing quote); the file was read again without '
+        "quoting, one line per row"
+    )
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, quoting=csv.QUOTE_NONE))
+
+
+def _swallowed_rows(rows: list[list[str]], delim: str) -> list[int]:
+    """For each field holding other rows of the file: how many rows it swallowed."""
+    single = [r for r in rows if not any("\n" in c or "\r" in c for c in r)]
+    if not single:
+        return []
+    width = Counter(len(r) for r in single).most_common(1)[0][0]
+    # Label-like columns: few distinct values among ordinary rows (a label, a class id).
+    label_values = []
+    for j in range(width):
+        values = Counter(r[j].strip() for r in single if len(r) == width)
+        if 0 < len(values) <= 50:
+            label_values.append((j, set(values)))
+    found = []
+    for row in rows:
+        for cell in row:
+            if "\n" not in cell:
+                continue
+            like = 0
+            for line in cell.splitlines()[1:]:
+                parts = line.split(delim)
+                if len(parts) == width and any(parts[j].strip() in v for j, v in label_values):
+                    like += 1
+            if like:
+                found.append(like)
+    return found
+
+
 def _label_order(names: set[str]) -> list[str]:
     """Numbers sorted numerically (then as text to break ties like '1' / '1.0'), else as text."""
     if all(_is_number(n) for n in names):
@@ -342,7 +391,7 @@ def load_dataset(
     else:
         delim = delimiter or _sniff_delimiter(_sample(text), source)
         if delim:
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+            rows = _read_rows(text, delim, notes)
         else:
             rows = [[ln] for ln in text.splitlines()]
         blank = sum(1 for r in rows if not any(c.strip() for c in r))

@@ -21,14 +21,13 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from pe_core.cache import atomic_write, cache_dir
 from pe_core.datasets import Dataset
 from pe_core.vectors import Vectors
 
@@ -796,11 +795,7 @@ def _cache_key() -> str:
 
 
 def _cache_paths() -> tuple[Path, Path]:
-    # Same rule as pe_core.vectors.default_cache_dir (kept local so the demo has no import cycle
-    # with the loader): env PE_LAB_CACHE, else ~/.cache/pe_lab.
-    env = os.environ.get("PE_LAB_CACHE")
-    root = Path(env).expanduser() if env else Path.home() / ".cache" / "pe_lab"
-    stem = root / "demo" / f"demo_vectors-{_cache_key()}"
+    stem = cache_dir() / "demo" / f"demo_vectors-{_cache_key()}"
     return stem.with_suffix(".npy"), stem.with_suffix(".words")
 
 
@@ -815,25 +810,11 @@ def _read_cache() -> tuple[list[str], np.ndarray] | None:
     return _check_fit(words, matrix)
 
 
-def _write_atomic(path: Path, write) -> None:
-    """Write via a temporary file in the same directory and rename: readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _write_cache(words: list[str], matrix: np.ndarray) -> None:
     npy, words_file = _cache_paths()
     try:
-        _write_atomic(words_file, lambda f: f.write("\n".join(words).encode("utf-8")))
-        _write_atomic(npy, lambda f: np.save(f, matrix, allow_pickle=False))
+        atomic_write(words_file, lambda f: f.write("\n".join(words).encode("utf-8")))
+        atomic_write(npy, lambda f: np.save(f, matrix, allow_pickle=False))
     except OSError:
         pass  # a read-only or full disk only costs a rebuild next time; the vectors are fine
 
@@ -865,7 +846,7 @@ def write_shipped_vectors(path: Path | None = None) -> Path:
     """Fit the demo vectors from scratch and write them as the shipped file (or to ``path``)."""
     words, matrix = _build_demo_vectors()
     path = Path(path) if path is not None else SHIPPED_VECTORS
-    _write_atomic(
+    atomic_write(
         path,
         lambda f: np.savez_compressed(
             f, key=np.array(_cache_key()), words=np.array(words), matrix=matrix

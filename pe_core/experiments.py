@@ -82,8 +82,11 @@ def _row(variant: str, result) -> dict:
     acc, acc_epoch = _best(history["val_accuracy"])
     f1, f1_epoch = _best(history["val_macro_f1"])
     gap = math.nan
-    if history["accuracy"]:
-        gap = float(history["accuracy"][-1] - history["val_accuracy"][-1])
+    # The train side in inference mode at the epoch's end, like the validation side: the
+    # running (dropout-mode) accuracy would bias the gap towards "none overfit".
+    train_acc = history.get("train_accuracy") or history["accuracy"]
+    if train_acc:
+        gap = float(train_acc[-1] - history["val_accuracy"][-1])
     epochs = len(result.epoch_seconds)
     trainable_shift, frozen_shift = _shift(result, result.vocabulary.frozen_matrix)
     return {

@@ -98,6 +98,20 @@ def _trainable_init(value, shape):
         ) from err
 
 
+#: Up to this many trainable rows, they are looked up by a one-hot matmul (dense, cheap
+#: gradient); above it, by a gather whose one-hot would cost O(batch * length * k * d).
+#: Timed equal near k = 100 (V=50,000, d=100, batch 64 x 50); bench/bench_layers.py times
+#: both lookups at k = 20. A layer argument (and in its config), this is only the default.
+ONE_HOT_MAX_ROWS = 64
+
+
+def _as_ids(inputs):
+    """Ids as int32/int64, as ``keras.layers.Embedding`` casts them: unsigned (uint8, uint16)
+    and float ids would otherwise reach TensorFlow's gather, which refuses them."""
+    dtype = keras.backend.standardize_dtype(inputs.dtype)
+    return inputs if dtype in ("int32", "int64") else ops.cast(inputs, "int32")
+
+
 def _constant(array: np.ndarray):
     """An initializer returning ``array``; used so the big table is never copied into a config."""
 
@@ -141,12 +155,16 @@ class DualEmbedding(keras.layers.Layer):
         num_trainable: Positive integer ``k``, the number of trainable rows (``<unk>``,
             special tokens, OOV words, promoted words).
         trainable_initializer: ``"zeros"`` (default), any Keras initializer (name, object or
-            config dict), or a ``(k, d)`` array of starting rows. An array is not written into
-            the config; the trained rows are restored from the weights file.
+            config dict), or a ``(k, d)`` array of starting rows (written into the config as
+            lists, so ``from_config(get_config())`` starts from the same rows; the trained rows
+            come from the weights file).
         mask_zero: Whether to emit a mask (``ids != 0`` for every valid id) so that RNNs and
             pooling downstream ignore padding.
         frozen_shape: ``(V, d)``; set by ``get_config`` so a saved model can be rebuilt
             without the table. Rarely passed by hand.
+        one_hot_max_rows: up to this many trainable rows (None: ``ONE_HOT_MAX_ROWS``, 64) they
+            are picked by a
+            one-hot matmul, above it by a gather; 0 always gathers. Same outputs either way.
         **kwargs: Base layer arguments (``name``, ``dtype``, ...).
 
     Input shape:
@@ -169,12 +187,6 @@ class DualEmbedding(keras.layers.Layer):
     ((1, 2), (2, 2))
     """
 
-    # Up to this many trainable rows, they are looked up by a one-hot matmul (dense, cheap
-    # gradient); above it, by a gather whose one-hot would cost O(batch * length * k * d).
-    # Timed equal near k = 100 (V=50,000, d=100, batch 64 x 50); bench/bench_layers.py times
-    # both lookups at k = 20.
-    one_hot_max_rows = 64
-
     def __init__(
         self,
         frozen_vectors,
@@ -183,6 +195,7 @@ class DualEmbedding(keras.layers.Layer):
         mask_zero=True,
         *,
         frozen_shape=None,
+        one_hot_max_rows=None,
         **kwargs,
     ):
         k = _positive_int(
@@ -195,6 +208,18 @@ class DualEmbedding(keras.layers.Layer):
             raise ValueError(
                 f"`mask_zero` must be True or False. Received: mask_zero={mask_zero!r}."
             )
+        if one_hot_max_rows is None:  # read now, so the module default can be changed
+            one_hot_max_rows = ONE_HOT_MAX_ROWS
+        if isinstance(one_hot_max_rows, bool) or not isinstance(one_hot_max_rows, int | np.integer):
+            raise ValueError(
+                "`one_hot_max_rows` must be an integer >= 0 (0 = always gather). Received: "
+                f"one_hot_max_rows={one_hot_max_rows!r}."
+            )
+        if one_hot_max_rows < 0:
+            raise ValueError(
+                "`one_hot_max_rows` must be an integer >= 0 (0 = always gather). Received: "
+                f"one_hot_max_rows={one_hot_max_rows!r}."
+            )
         array, (num_frozen, dim) = _frozen_shape(frozen_vectors, frozen_shape)
         initializer, initial_rows = _trainable_init(trainable_initializer, (k, dim))
         super().__init__(**kwargs)
@@ -203,7 +228,10 @@ class DualEmbedding(keras.layers.Layer):
         self.output_dim = dim
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
+        self.one_hot_max_rows = int(one_hot_max_rows)
         self.trainable_initializer = initializer
+        # The starting rows given as an array: small (k x d), kept for get_config().
+        self._initial_rows = initial_rows
         # Held only until build(); after that the variables own the values.
         self._frozen_init = array
         self._trainable_init = initial_rows
@@ -237,7 +265,7 @@ class DualEmbedding(keras.layers.Layer):
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
-        ids = inputs if "int" in str(inputs.dtype) else ops.cast(inputs, "int32")
+        ids = _as_ids(inputs)
         # The clipped index keeps the gather in bounds, and it equals the unclipped one exactly
         # at frozen ids; ops.where keeps the gathered row only there, so a frozen id's output
         # is its stored row bit for bit.
@@ -265,25 +293,31 @@ class DualEmbedding(keras.layers.Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
-        ids = ops.convert_to_tensor(inputs)
-        return ops.logical_and(ids > 0, ids <= self.num_frozen + self.num_trainable)
+        # No convert_to_tensor: while a functional model is built, inputs is a KerasTensor.
+        ids = _as_ids(inputs)
+        top = self.num_frozen + self.num_trainable
+        return ops.logical_and(ops.greater(ids, 0), ops.less_equal(ids, top))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)
 
     def get_config(self):
         config = super().get_config()
-        # An array initializer is NOT serialized: the rows come back from the weights file.
-        initializer = self.trainable_initializer
+        # Starting rows given as an array are written out as nested lists (k x d is small), so
+        # from_config(get_config()) starts from the same rows; the big frozen table travels in
+        # the weights file only.
+        if self._initial_rows is not None:
+            initializer = self._initial_rows.tolist()
+        else:
+            initializer = keras.initializers.serialize(self.trainable_initializer)
         config.update(
             {
                 "frozen_vectors": None,
                 "frozen_shape": [self.num_frozen, self.output_dim],
                 "num_trainable": self.num_trainable,
-                "trainable_initializer": (
-                    "zeros" if initializer is None else keras.initializers.serialize(initializer)
-                ),
+                "trainable_initializer": initializer,
                 "mask_zero": self.mask_zero,
+                "one_hot_max_rows": self.one_hot_max_rows,
             }
         )
         return config

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import tempfile
 import threading
 import warnings
 from collections import OrderedDict
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pe_core.cache import atomic_write, cache_dir
 from pe_core.neighbours import NeighbourIndex, normalise_rows
 
 METHODS = ("pca", "tsne", "umap")
@@ -121,20 +120,8 @@ def validate_params(method: str, params: dict) -> dict:
 
 
 def default_cache_dir() -> Path:
-    """Where reference layouts are cached: env ``PE_LAB_CACHE``, else ``~/.cache/pe_lab``."""
-    return Path(os.environ.get("PE_LAB_CACHE") or Path.home() / ".cache" / "pe_lab")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Where reference layouts are cached (see ``pe_core.cache.cache_dir``)."""
+    return cache_dir()
 
 
 # Fitted reference states shared by all projectors of this process (several app sessions
@@ -258,7 +245,10 @@ class Projector:
         ids = np.asarray(indices, dtype=np.int64)
         ids_hash = hashlib.sha1(ids.tobytes()).hexdigest()
         words = [vectors.words[i] for i in ids]
-        return self.fit(vectors.matrix[ids], words, data_key=f"{vectors.fingerprint()}:{ids_hash}")
+        # PCA never reads a layout cache: its key can come from the reference rows alone
+        # instead of hashing the whole V x d table.
+        key = None if self.method == "pca" else f"{vectors.fingerprint()}:{ids_hash}"
+        return self.fit(vectors.matrix[ids], words, data_key=key)
 
     def _check_reference(self, reference, words) -> np.ndarray:
         x = np.asarray(reference, dtype=np.float32)
@@ -578,7 +568,7 @@ class Projector:
         buf = io.BytesIO()
         write(buf)
         try:
-            _atomic_write(self._cache_path(suffix), buf.getvalue())
+            atomic_write(self._cache_path(suffix), buf.getvalue())
         except OSError as exc:  # a read-only cache dir only costs a recomputation later
             self.notices.append(f"could not write the layout cache: {exc}")
 

@@ -400,22 +400,42 @@ def _optimizer(name: str, learning_rate: float):
     return keras.optimizers.RMSprop(lr)
 
 
-def _val_metrics(model, x, y, num_classes: int) -> dict[str, float]:
-    """Validation loss, accuracy and macro-F1 in inference mode (no dropout)."""
-    from sklearn.metrics import f1_score
-
-    probs = np.concatenate(
+def _predict(model, x) -> np.ndarray:
+    """Class probabilities in inference mode (no dropout), in chunks of 1024 rows."""
+    return np.concatenate(
         [model.predict_on_batch(x[i : i + 1024]) for i in range(0, len(x), 1024)]
     ).astype(np.float64)
+
+
+def _val_metrics(model, x, y, num_classes: int, weights=None) -> dict[str, float]:
+    """Validation loss, accuracy and macro-F1 in inference mode (no dropout).
+
+    With class weights on, ``weights`` (one per row) weigh the loss as Keras weighs the
+    training loss (mean of weight x loss), so the two losses stay comparable.
+    """
+    from sklearn.metrics import f1_score
+
+    probs = _predict(model, x)
     pred = probs.argmax(axis=1)
-    picked = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
+    nll = -np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0))
+    if weights is not None:
+        nll = nll * np.asarray(weights, dtype=np.float64)
     return {
-        "val_loss": float(-np.log(picked).mean()),
+        "val_loss": float(nll.mean()),
         "val_accuracy": float((pred == y).mean()),
         "val_macro_f1": float(
             f1_score(y, pred, average="macro", labels=np.arange(num_classes), zero_division=0)
         ),
     }
+
+
+def _train_accuracy(model, x, y) -> float:
+    """Accuracy on the training rows in inference mode at the end of an epoch.
+
+    The running accuracy Keras reports is averaged over the epoch with dropout on, so it
+    lags and understates what the model fits; a train-val gap needs this one.
+    """
+    return float((_predict(model, x).argmax(axis=1) == y).mean())
 
 
 class _Trainer:
@@ -437,7 +457,15 @@ class _Trainer:
         self.recorder = None
         self.max_snapshots = int(cfg.max_snapshots)
         self.history: dict[str, list[float]] = {
-            k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1")
+            k: []
+            for k in (
+                "loss",
+                "accuracy",
+                "train_accuracy",
+                "val_loss",
+                "val_accuracy",
+                "val_macro_f1",
+            )
         }
         self.epoch_seconds: list[float] = []
         self.latest: dict[str, float] = {}
@@ -617,6 +645,7 @@ class _Trainer:
         rng = np.random.default_rng([int(self.cfg.seed), 1])  # its own stream: batch order
         bs = data.batch_size
         x_val, y_val = data.x[data.val_idx], data.y[data.val_idx]
+        w_val = None if data.sample_weight is None else data.sample_weight[data.val_idx]
         self.t_loop = time.perf_counter()
         for epoch in range(int(self.cfg.epochs)):
             self.epoch, self.batch = epoch + 1, 0
@@ -642,11 +671,13 @@ class _Trainer:
                     event = "snapshot"
                 self._report(event)
             self._snapshot(model)
-            val = _val_metrics(model, x_val, y_val, len(data.label_names))
+            val = _val_metrics(model, x_val, y_val, len(data.label_names), w_val)
+            train_acc = _train_accuracy(model, data.x[data.train_idx], data.y[data.train_idx])
             self.latest.update(val)
             with self.lock:
                 self.history["loss"].append(loss_sum / seen)
                 self.history["accuracy"].append(correct / seen)
+                self.history["train_accuracy"].append(train_acc)
                 for key, value in val.items():
                     self.history[key].append(value)
             self.epoch_seconds.append(time.perf_counter() - t_epoch)
@@ -934,6 +965,7 @@ class TrainingRun:
             "notices": [],
             "error": None,
             "phase": "",
+            "started_at": None,
         }
 
     # -- control -------------------------------------------------------------------------------
@@ -996,7 +1028,8 @@ class TrainingRun:
         training or preparing), metrics (latest loss/accuracy and last epoch's val metrics),
         history (per completed epoch), n_snapshots, notices, error (message or None), phase
         (what a running run is doing before its first batch: "loading TensorFlow", then
-        "preparing the data and the model", then "training").
+        "preparing the data and the model", then "training"), started_at (``time.time()``
+        when the run got its slot, None before).
         """
         with self._lock:
             p = dict(self._progress)
@@ -1068,7 +1101,12 @@ class TrainingRun:
                 self._set(state="stopped", queue_position=None)
                 return
             started = True
-            self._set(state="running", queue_position=None, phase="loading TensorFlow")
+            self._set(
+                state="running",
+                queue_position=None,
+                phase="loading TensorFlow",
+                started_at=time.time(),
+            )
             configure_tensorflow()  # the first run of a process imports TensorFlow here
             self._set(phase="preparing the data and the model")
             vectors, texts, labels = self._args

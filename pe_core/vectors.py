@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -32,6 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from pe_core.cache import (
+    CacheFullError,
+    atomic_write,
+    cache_dir,
+    disk_full_message,
+    is_disk_full,
+)
+from pe_core.filetypes import binary_kind
 
 CACHE_VERSION = 2  # 2: non-UTF-8 words decoded as cp1252 / latin-1, not U+FFFD
 DEFAULT_GLOVE_URL = "https://nlp.stanford.edu/data/"
@@ -88,6 +96,7 @@ class Vectors:
                 f"words has {len(self.words)} entries but matrix has {self.matrix.shape[0]} rows"
             )
         self._index: dict[str, int] | None = None
+        self._fingerprint: str | None = None
 
     @property
     def dim(self) -> int:
@@ -118,12 +127,18 @@ class Vectors:
         return self.matrix[self.index(word)]
 
     def fingerprint(self) -> str:
-        """A short, stable hash of the words and values (used as a cache key)."""
-        h = hashlib.sha1()
-        h.update(f"{self.matrix.shape}".encode())
-        h.update("\n".join(self.words).encode("utf-8", "replace"))
-        h.update(np.ascontiguousarray(self.matrix).tobytes())
-        return h.hexdigest()[:16]
+        """A short, stable hash of the words and values (used as a cache key).
+
+        Computed once per ``Vectors`` (hashing 400,000 x 300 floats takes about a second, and
+        every Start asked for it); the words and matrix are treated as read-only.
+        """
+        if self._fingerprint is None:
+            h = hashlib.sha1()
+            h.update(f"{self.matrix.shape}".encode())
+            h.update("\n".join(self.words).encode("utf-8", "replace"))
+            h.update(np.ascontiguousarray(self.matrix).tobytes())
+            self._fingerprint = h.hexdigest()[:16]
+        return self._fingerprint
 
     def report(self) -> str:
         """A short human summary: size, source, format, cache, and everything skipped or altered."""
@@ -136,9 +151,8 @@ class Vectors:
 
 
 def default_cache_dir() -> Path:
-    """The cache directory: env ``PE_LAB_CACHE`` if set, else ``~/.cache/pe_lab``."""
-    env = os.environ.get("PE_LAB_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "pe_lab"
+    """The cache directory (see ``pe_core.cache.cache_dir``)."""
+    return cache_dir()
 
 
 # --------------------------------------------------------------------------- opening files
@@ -319,11 +333,15 @@ def _sniff(head: bytes, complete: bool, fmt: str, label: str, dim: int | None) -
     if not head.strip():
         raise ValueError(f"{label} is empty; expected text lines 'word v1 v2 ... vD'")
     if _looks_binary(head):
-        raise ValueError(
-            f"{label} holds binary data (for example a binary word2vec .bin), expected text lines "
-            "'word v1 ... vD'. Convert it first, e.g. with gensim: KeyedVectors.load_word2vec_format"
-            "(path, binary=True).save_word2vec_format('vectors.txt', binary=False)"
-        )
+        kind = binary_kind(head)
+        message = f"{label} is {kind}, not word vectors: expected text lines 'word v1 ... vD'"
+        if kind.startswith("binary"):  # conversion advice only where it can help
+            message += (
+                ". If it is a binary word2vec .bin, convert it first, e.g. with gensim: "
+                "KeyedVectors.load_word2vec_format(path, binary=True)"
+                ".save_word2vec_format('vectors.txt', binary=False)"
+            )
+        raise ValueError(message)
     skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     lines = head[skip:].split(b"\n")
     if not complete:
@@ -791,22 +809,6 @@ def load_vectors(
 # --------------------------------------------------------------------------- cache
 
 
-def _atomic_write(path: Path, data: bytes | Callable) -> None:
-    """Write to a temporary file in the same directory, then rename: readers never see half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if callable(data):
-                data(f)
-            else:
-                f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 class _CacheEntry:
     """One cached parse: ``<key>.npy`` (matrix), ``<key>.words`` and ``<key>.json`` (meta).
 
@@ -870,8 +872,8 @@ class _CacheEntry:
             self.dir.mkdir(parents=True, exist_ok=True)
             matrix = np.ascontiguousarray(vectors.matrix, dtype=np.float32)
             raw = "\n".join(vectors.words).encode("utf-8")
-            _atomic_write(self.npy, lambda f: np.save(f, matrix, allow_pickle=False))
-            _atomic_write(self.words, raw)
+            atomic_write(self.npy, lambda f: np.save(f, matrix, allow_pickle=False))
+            atomic_write(self.words, raw)
             meta = {
                 "version": CACHE_VERSION,
                 "source": vectors.source,
@@ -886,9 +888,13 @@ class _CacheEntry:
                 "skipped": vectors.skipped,
                 "notes": vectors.notes,
             }
-            _atomic_write(self.meta, json.dumps(meta, indent=1).encode())
+            atomic_write(self.meta, json.dumps(meta, indent=1).encode())
         except OSError as exc:
-            warnings.warn(f"could not write the vectors cache in {self.dir}: {exc}", stacklevel=3)
+            # The vectors are fine; only the next load has to parse the file again. Said in
+            # the notes too, which the app shows (a warning alone reaches no user).
+            message = f"could not write the vectors cache in {self.dir}: {exc}"
+            vectors.notes.append(message + "; the next load reads the file again")
+            warnings.warn(message, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- download
@@ -960,6 +966,11 @@ def _download(url: str, target: Path, timeout: float, retries: int, progress, st
         except urllib.error.HTTPError as exc:
             raise DownloadError(_offline_hint(url, f"HTTP {exc.code} {exc.reason}")) from None
         except (OSError, http.client.HTTPException) as exc:
+            if is_disk_full(exc):  # not a network problem: a retry would fail the same way
+                raise DownloadError(
+                    f"{disk_full_message(part.parent)}. The {part.stat().st_size:,} bytes "
+                    f"downloaded so far are kept in {part.name}; the next download resumes there."
+                ) from None
             # URLError, timeouts and resets are OSErrors; a short body is IncompleteRead or
             # our ConnectionError. Retry: the next request resumes from the .part size.
             if attempt == retries:
@@ -1036,7 +1047,10 @@ def download_glove(
                         f"{archive} has no member {member}; members: {zf.namelist()}"
                     )
                 with zf.open(member) as src:
-                    _atomic_write(text, lambda f: shutil.copyfileobj(src, f, _CHUNK))
+                    try:
+                        atomic_write(text, lambda f: shutil.copyfileobj(src, f, _CHUNK))
+                    except CacheFullError as exc:  # nothing half-written is left behind
+                        raise DownloadError(f"extracting {member} failed: {exc.strerror}") from None
             if not keep_zip:
                 archive.unlink(missing_ok=True)
     load_vectors(text, cache_dir=cache_dir)

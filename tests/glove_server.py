@@ -25,8 +25,17 @@ def make_zip() -> bytes:
 class Server:
     """Serves /glove.6B.zip with Range support; can cut the first response after N bytes."""
 
-    def __init__(self, payload: bytes, cut_first_after: int | None = None, status: int = 200):
+    def __init__(
+        self,
+        payload: bytes,
+        cut_first_after: int | None = None,
+        status: int = 200,
+        stall_first_after: int | None = None,
+    ):
         self.payload, self.cut, self.status = payload, cut_first_after, status
+        # Stall: send N bytes of the first response, then hold the connection open until
+        # ``release`` is set (a client can be killed mid-transfer meanwhile).
+        self.stall, self.release = stall_first_after, threading.Event()
         self.requests: list[dict] = []
         outer = self
 
@@ -49,6 +58,12 @@ class Server:
                     self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if outer.stall is not None and len(outer.requests) == 1:
+                    self.wfile.write(body[: outer.stall])
+                    self.wfile.flush()
+                    outer.release.wait(60)
+                    self.close_connection = True
+                    return
                 if outer.cut is not None and len(outer.requests) == 1:
                     self.wfile.write(body[: outer.cut])
                     self.wfile.flush()
@@ -65,5 +80,6 @@ class Server:
         return self
 
     def __exit__(self, *exc):
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()

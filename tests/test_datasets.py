@@ -226,7 +226,11 @@ def test_all_texts_empty(tmp_path):
 
 
 def test_spreadsheet_refused(tmp_path):
-    with pytest.raises(ValueError, match="not a text file .*save it as CSV"):
+    with pytest.raises(
+        ValueError,
+        match=r"d\.xlsx is not a text file \(it is a zip archive, e\.g\. an \.xlsx spreadsheet\); "
+        r"save the table as CSV or TSV \(UTF-8\) and load that$",
+    ):
         load_dataset(write(tmp_path, b"PK\x03\x04 rest of an xlsx", "d.xlsx"))
 
 
@@ -240,3 +244,49 @@ def test_missing_path_and_bad_type(tmp_path):
 def test_labels_array_dtype(tmp_path):
     ds = load_dataset(write(tmp_path, csv_text(rows())))
     assert ds.labels.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+        (b"%PDF-1.7\n\x00", "a PDF document"),
+        (b"\xff\xd8\xff\xe0\x00", "a JPEG image"),
+        (b"3 2\n\x00\x01", "binary word2vec data (a .bin file)"),
+        (b"\x00\x01\x02", "binary data"),
+    ],
+)
+def test_binary_files_are_named_by_their_first_bytes(head, kind):
+    from pe_core.filetypes import binary_kind
+
+    assert binary_kind(head) == kind
+
+
+def test_an_unclosed_quote_does_not_swallow_the_next_rows(tmp_path):
+    # A real export's shape: label<TAB>text, no header, no quoting; message 3 starts with a
+    # quote that is never closed, which made the csv module swallow the next two rows.
+    lines = [("ham" if i % 3 else "spam", f"message number {i} here") for i in range(30)]
+    lines[3] = ("ham", '"Oh no, where is it? The bus is late')
+    path = tmp_path / "sms.tsv"
+    path.write_text("".join(f"{lab}\t{text}\n" for lab, text in lines), encoding="utf-8")
+    ds = load_dataset(path)
+    assert len(ds) == 30 and ds.dropped == {}
+    assert ds.texts[3] == '"Oh no, where is it? The bus is late'
+    assert ds.texts[4] == "message number 4 here"
+    assert not any("\n" in t or "\t" in t for t in ds.texts)  # no text holds other rows
+    assert [ds.label_names[i] for i in ds.labels] == [lab for lab, _ in lines]
+    assert (
+        "1 quoted field(s) ran across line ends and swallowed 26 other row(s) (a text starting "
+        'with " has no closing quote); the file was read again without quoting, one line per row'
+    ) in ds.notes
+
+
+def test_a_real_multi_line_quoted_text_is_kept(tmp_path):
+    rows = [
+        f'"text {i}, first line\nsecond line {i}",{"pos" if i % 2 else "neg"}' for i in range(24)
+    ]
+    path = tmp_path / "multi.csv"
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ds = load_dataset(path)
+    assert len(ds) == 24 and ds.texts[0] == "text 0, first line\nsecond line 0"
+    assert not any("quoted field" in n for n in ds.notes)

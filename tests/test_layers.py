@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from pe_core import layers as layers_module
 from pe_core.layers import DualEmbedding
 
 # V=3 frozen rows, d=2, k=2 trainable rows: ids 0 pad, 1..3 frozen, 4..5 trainable.
@@ -19,7 +20,7 @@ TRAINABLE = np.array([[10.0, 20.0], [-30.0, 40.0]], dtype="float32")
 def lookup(request, monkeypatch):
     """Run a test under both trainable-row lookups (one-hot matmul and gather)."""
     rows = 10**6 if request.param == "one_hot" else 0
-    monkeypatch.setattr(DualEmbedding, "one_hot_max_rows", rows)
+    monkeypatch.setattr(layers_module, "ONE_HOT_MAX_ROWS", rows)
     return request.param
 
 
@@ -256,10 +257,49 @@ def test_config_carries_shapes_only():
     assert config["frozen_vectors"] is None
     assert config["frozen_shape"] == [300, 8]
     assert config["num_trainable"] == 3
-    assert config["trainable_initializer"] == "zeros"  # array rows travel in the weights file
+    # The small (k, d) starting rows are written out; the (V, d) table is not.
+    assert config["trainable_initializer"] == np.ones((3, 8)).tolist()
+    assert config["one_hot_max_rows"] == 64
     rebuilt = DualEmbedding.from_config(config)
     np.testing.assert_array_equal(rebuilt.frozen_vectors(), np.zeros((300, 8)))
+    np.testing.assert_array_equal(rebuilt.trainable_vectors(), np.ones((3, 8)))
     assert keras.saving.get_registered_name(DualEmbedding) == "pe_lab>DualEmbedding"
+
+
+def test_array_initializer_survives_from_config_exactly():
+    rows = np.random.default_rng(1).normal(size=(2, 2)).astype("float32")
+    layer = DualEmbedding(FROZEN, 2, trainable_initializer=rows)
+    rebuilt = DualEmbedding.from_config(json.loads(json.dumps(layer.get_config())))
+    np.testing.assert_array_equal(rebuilt.trainable_vectors(), rows)  # bit for bit
+    assert rebuilt.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("rows", [0, 1, 64, 10**6])
+def test_one_hot_max_rows_is_an_argument_kept_in_the_config(rows):
+    layer = DualEmbedding(FROZEN, 2, trainable_initializer=TRAINABLE, one_hot_max_rows=rows)
+    assert layer.one_hot_max_rows == rows
+    rebuilt = DualEmbedding.from_config(layer.get_config())
+    assert rebuilt.one_hot_max_rows == rows
+    # Same output whichever lookup the value picks (the rebuilt layer's frozen table is a
+    # zero placeholder until weights are loaded, so its frozen id reads zeros).
+    ids = np.array([[4, 5, 1, 0]])
+    np.testing.assert_array_equal(layer(ids), [[[10, 20], [-30, 40], [1, 2], [0, 0]]])
+    np.testing.assert_array_equal(rebuilt(ids), [[[10, 20], [-30, 40], [0, 0], [0, 0]]])
+    assert DualEmbedding(FROZEN, 2).one_hot_max_rows == layers_module.ONE_HOT_MAX_ROWS == 64
+    assert not hasattr(DualEmbedding, "one_hot_max_rows")  # no class-wide switch any more
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32", "int16", "int64"])
+def test_unsigned_and_narrow_integer_ids_are_cast_like_keras_embedding(dtype, lookup):
+    layer = DualEmbedding(FROZEN, 2, trainable_initializer=TRAINABLE)
+    ids = np.array([[4, 1, 5, 0]], dtype=dtype)
+    expected = [[[10, 20], [1, 2], [-30, 40], [0, 0]]]
+    np.testing.assert_array_equal(layer(ids), expected)
+    np.testing.assert_array_equal(layer(ops.convert_to_tensor(ids)), expected)
+    assert ops.convert_to_numpy(layer.compute_mask(ids)).tolist() == [[True, True, True, False]]
+    inputs = keras.Input((None,), dtype=dtype)
+    model = keras.Model(inputs, layer(inputs))
+    np.testing.assert_array_equal(model.predict(ids, verbose=0), expected)
 
 
 def test_config_keeps_a_named_initializer():
@@ -287,6 +327,8 @@ def test_config_keeps_a_named_initializer():
         ({"frozen_vectors": None, "frozen_shape": (3,)}, r"`frozen_shape` must be a pair.*\(3,\)"),
         ({"frozen_vectors": None, "frozen_shape": (3, 0)}, r"`frozen_shape` must be a positive"),
         ({"frozen_shape": (9, 2)}, r"`frozen_shape` must match.*\(9, 2\).*\(3, 2\)"),
+        ({"one_hot_max_rows": -1}, r"`one_hot_max_rows` must be an integer >= 0.*=-1"),
+        ({"one_hot_max_rows": 2.5}, r"`one_hot_max_rows` must be an integer >= 0.*=2\.5"),
     ],
 )
 def test_invalid_arguments(kwargs, match):

@@ -225,7 +225,7 @@ def test_keras_safe_mode_refuses_a_lambda_layer(tmp_path):
     import keras
 
     path = _lambda_model_path(tmp_path)
-    with pytest.raises(ValueError, match="(?i)lambda|unsafe|safe_mode"):
+    with pytest.raises(ValueError, match=r"deserialization of a `Lambda` layer.*safe_mode=False"):
         keras.models.load_model(path, safe_mode=True)
 
 
@@ -345,3 +345,11 @@ def test_tokens_are_escaped_where_the_pages_write_html():
     assert any("&lt;unk&gt;" in b for b in html_blocks), "the trainable-set chips are shown"
     raw = [b for b in html_blocks if HOSTILE_SPECIAL in b or "<unk>" in b]
     assert not raw, f"unescaped tokens in HTML: {[b[:200] for b in raw]}"
+
+
+def test_the_file_watcher_skips_virtualenvs_and_other_bulky_folders():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    skipped = config["server"]["folderWatchBlacklist"]
+    assert {".venv", "venv", ".git", "artifacts", "data", ".cache"} <= set(skipped)

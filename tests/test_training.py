@@ -41,6 +41,7 @@ def test_tiny_run_records_a_trajectory_from_the_initial_rows():
     assert {key: len(v) for key, v in result.history.items()} == {
         "loss": 2,
         "accuracy": 2,
+        "train_accuracy": 2,
         "val_loss": 2,
         "val_accuracy": 2,
         "val_macro_f1": 2,
@@ -122,11 +123,25 @@ def test_other_encoders_train(encoder):
 
 
 def test_integer_labels_with_names_and_balanced_class_weights():
-    labels = np.array([1] * 30 + [0] * 30)
-    result = tiny(label_names=["negative", "positive"], class_weights="balanced", optimizer="sgd")
-    assert result.label_names == ["neg", "pos"]
-    named = T.train(VECTORS, TEXTS, labels, label_names=["negative", "positive"], **TINY)
-    assert named.label_names == ["negative", "positive"]
+    # 30 positive and 20 negative texts as integer labels 1 / 0 with names.
+    texts, labels = TEXTS[:50], np.array([1] * 30 + [0] * 20)
+    cfg = T.TrainConfig(label_names=["negative", "positive"], class_weights="balanced", **TINY)
+    data = T._prepare(VECTORS, texts, labels, cfg, [])
+    assert data.label_names == ["negative", "positive"]
+    # Stratified 80 / 20 split: 24 positive and 16 negative training rows, so "balanced"
+    # weighs a row by 40 / (2 * count of its class): 40/48 and 40/32.
+    train_y = data.y[data.train_idx]
+    assert np.bincount(train_y).tolist() == [16, 24]
+    weights = data.sample_weight[data.train_idx]
+    np.testing.assert_allclose(weights[train_y == 1], 40 / 48, rtol=1e-6)
+    np.testing.assert_allclose(weights[train_y == 0], 40 / 32, rtol=1e-6)
+    assert T._prepare(VECTORS, texts, labels, T.TrainConfig(**TINY), []).sample_weight is None
+    # The weights reach the loss: the same seed trains differently with and without them.
+    weighted = T.train(VECTORS, texts, labels, class_weights="balanced", optimizer="sgd", **TINY)
+    plain = T.train(VECTORS, texts, labels, optimizer="sgd", **TINY)
+    assert weighted.history["loss"][0] != plain.history["loss"][0]
+    assert not np.array_equal(weighted.trajectory[-1], plain.trajectory[-1])
+    assert weighted.label_names == ["0", "1"]  # integer labels without names keep their ids
 
 
 def test_batch_larger_than_the_data_is_clamped_with_a_notice():
@@ -388,3 +403,33 @@ def test_a_run_reports_loading_tensorflow_then_training(monkeypatch):
     go_on.set()
     assert run.join(120)
     assert (run.progress()["state"], run.progress()["phase"]) == ("done", "training")
+
+
+def _final_predictions(result, texts, labels):
+    x = np.asarray(result.vocabulary.encode(texts, result.max_len))
+    names = sorted(set(labels))
+    y = np.array([names.index(label) for label in labels])
+    probs = np.asarray(result.model.predict_on_batch(x), dtype=np.float64)
+    return probs, y
+
+
+def test_train_accuracy_is_measured_in_inference_mode_at_the_epoch_end():
+    # High dropout makes the running (training-mode) accuracy differ from the model's own.
+    result = tiny(dropout=0.5)
+    probs, y = _final_predictions(result, TEXTS, LABELS)
+    tr = result.train_indices
+    expected = float((probs[tr].argmax(axis=1) == y[tr]).mean())
+    assert result.history["train_accuracy"][-1] == pytest.approx(expected, abs=1e-12)
+
+
+def test_validation_loss_uses_the_class_weights_when_they_are_on():
+    texts, labels = TEXTS[:50], LABELS[:50]  # 30 pos, 20 neg
+    weighted = T.train(VECTORS, texts, labels, class_weights="balanced", **TINY)
+    probs, y = _final_predictions(weighted, texts, labels)
+    va, tr = weighted.val_indices, weighted.train_indices
+    counts = np.bincount(y[tr])
+    per_class = len(tr) / (2 * counts)  # sklearn's "balanced" on the training rows
+    nll = -np.log(np.clip(probs[va, y[va]], 1e-7, 1.0))
+    expected = float((per_class[y[va]] * nll).mean())
+    assert weighted.history["val_loss"][-1] == pytest.approx(expected, rel=1e-6)
+    assert expected != pytest.approx(float(nll.mean()), rel=1e-3)  # the weights matter here

@@ -182,7 +182,11 @@ def test_binary_word2vec_refused(tmp_path):
     data = b"2 3\n" + b"".join(
         w + b" " + r.tobytes() for w, r in zip([b"a", b"b"], vecs, strict=True)
     )
-    with pytest.raises(ValueError, match="binary data .*word2vec .bin"):
+    with pytest.raises(
+        ValueError,
+        match=r"v\.bin is binary word2vec data \(a \.bin file\), not word vectors.*"
+        r"If it is a binary word2vec \.bin, convert it first, e\.g\. with gensim",
+    ):
         load_vectors(write(tmp_path / "v.bin", data), cache=False)
 
 
@@ -469,3 +473,31 @@ def test_non_utf8_word_with_spaces(tmp_path, other):
     assert v.words[3:] == (["\u201cq"] if other else []) + ["café x"]
     assert v.skipped == {"word_with_spaces": 1, "non_utf8_word": 1 + bool(other)}
     np.testing.assert_array_equal(v.matrix[-1], [1, 2, 3])
+
+
+def test_fingerprint_is_hashed_once_per_vectors(monkeypatch):
+    import hashlib
+
+    import pe_core.vectors as vectors_module
+
+    calls = []
+    real = hashlib.sha1
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    v = Vectors(["a", "b"], np.ones((2, 3), np.float32))
+    monkeypatch.setattr(vectors_module.hashlib, "sha1", counting)
+    first = v.fingerprint()
+    assert v.fingerprint() == first and len(calls) == 1
+    assert Vectors(["a", "b"], np.ones((2, 3), np.float32)).fingerprint() == first
+
+
+def test_a_pca_map_does_not_hash_the_whole_table(monkeypatch):
+    from pe_core.projection import Projector
+
+    v = Vectors([f"w{i}" for i in range(20)], np.random.default_rng(0).normal(size=(20, 4)))
+    monkeypatch.setattr(Vectors, "fingerprint", lambda self: pytest.fail("hashed V x d"))
+    p = Projector("pca").fit_vectors(v, np.arange(10))
+    assert p.embedding_.shape == (10, 2)

@@ -7,6 +7,7 @@ first page loads without it and the Train page keeps polling while it loads.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -59,25 +60,36 @@ def live_projector(vectors, vocab):
     return Projector("pca").fit_vectors(vectors, idx)
 
 
-def start_training() -> None:
-    """Create, register and start a ``TrainingRun`` for this session from its settings."""
+#: One start at a time per process: a press from a second tab of the same session (whose
+#: Start button was drawn before the first press) must find the first run, not race it.
+_START_LOCK = threading.Lock()
+
+
+def start_training() -> bool:
+    """Create, register and start a ``TrainingRun`` for this session from its settings.
+
+    Returns False (and starts nothing) while the session's run is queued or training: a
+    second press, from another tab of the session or a stale page, never starts a second run
+    nor stops the first.
+    """
     from pe_core.training import TrainingRun
 
     s = st.session_state
-    kwargs = train_kwargs()
-    projector = live_projector(s.vectors, kwargs["vocabulary"])
-    run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
-    old = s.get("run")
-    if old is not None and not old.done:
-        old.stop()
-    s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
-    s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
+    with _START_LOCK:
+        if is_running(s.get("run")):
+            return False
+        kwargs = train_kwargs()
+        projector = live_projector(s.vectors, kwargs["vocabulary"])
+        run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
+        s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
+        s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
     s.result, s.projections, s.drift = None, {}, {}
     s._live_frames, s._nb_memo = None, {}
     owner, session_state = session_id(), _raw_state()
     REGISTRY.register(owner, run, release=lambda: _release(run, session_state), label="training")
     REGISTRY.start_watchdog(session_alive)
     start_after_redraw(run)
+    return True
 
 
 #: Seconds a job waits before its thread imports TensorFlow for the first time in the server.
@@ -177,6 +189,14 @@ def _status_text(p: dict) -> str:
     return f"{st_.capitalize()} · {epoch} · {steps} · {p['elapsed']:.0f} s"
 
 
+def _started(p: dict) -> str:
+    """ " (started 10:42:05)": when the run got its slot, in the server's local time."""
+    import time
+
+    started = p.get("started_at")
+    return f" (started {time.strftime('%H:%M:%S', time.localtime(started))})" if started else ""
+
+
 def live_view() -> LiveView | None:
     """Progress, map and curves of the session's run; None when nothing was started."""
     s = st.session_state
@@ -201,7 +221,7 @@ def live_view() -> LiveView | None:
         view.fraction = 1.0 if p["state"] == "done" else view.fraction
         val = run.result.history.get("val_accuracy") or [float("nan")]
         view.text_done = (
-            f"Training {p['state']} in {run.result.seconds:.0f} s · validation accuracy "
+            f"Training {p['state']} in {run.result.seconds:.0f} s{_started(p)} · validation accuracy "
             f"{val[-1]:.1%} · explore the map on the Explore page."
         )
     frame, snaps = _live_frame(run)
@@ -252,16 +272,23 @@ def _live_frame(run):
 
 
 def run_status_text() -> str:
-    """One line for the sidebar."""
+    """One line for the sidebar, from the same progress line the Train page shows.
+
+    The sidebar used to keep its own wording ("training 0 %") and was drawn only on full
+    reruns, so it lagged the page; now both read ``_status_text`` of one ``progress()`` and
+    the sidebar line polls like the page does (``ui.sidebar``).
+    """
     run = st.session_state.get("run")
     if run is None:
         return "not started"
     p = run.progress()
-    if p["state"] == "running":
-        return f"training {p['fraction']:.0%}"
-    if p["state"] == "queued":
-        return f"queued (position {p.get('queue_position') or '?'})"
-    return p["state"]
+    if p["state"] in ("done", "stopped", "failed"):
+        return p["state"]
+    # "Training · epoch 3/8 · step … · ETA …" -> "Training · epoch 3/8"; queued and starting
+    # lines are short already.
+    return " · ".join(_status_text(p).split(" · ")[:2]).replace(
+        " — other sessions are training", ""
+    )
 
 
 class CompareJob(ThreadJob):

@@ -7,10 +7,12 @@ nothing uploaded is executed or unpickled. Tests call these functions directly w
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 VECTOR_SUFFIXES = (".txt", ".vec", ".gz", ".zip")
 DATASET_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -26,24 +28,59 @@ def _suffix(name: str, allowed: tuple[str, ...], what: str) -> str:
     return "".join(suffixes[-2:]) if len(suffixes) > 1 and len(suffixes[-2]) <= 5 else suffixes[-1]
 
 
+#: Bytes copied per step from an upload to its temporary file.
+COPY_CHUNK = 1 << 20
+
+
 @contextmanager
-def temp_copy(name: str, data: bytes, suffix: str) -> Iterator[Path]:
-    """``data`` in a temporary file ending in ``suffix``; removed afterwards."""
-    if not data:
-        raise ValueError(f"the uploaded file {name!r} is empty; choose a file with content")
+def temp_copy(name: str, data: bytes | BinaryIO, suffix: str) -> Iterator[Path]:
+    """``data`` (bytes, or a binary file such as Streamlit's upload) in a temporary file ending
+    in ``suffix``; removed afterwards.
+
+    A file is copied in 1 MB chunks, never read whole: a 1 GB upload is then held once (by
+    Streamlit) rather than twice. A ``ValueError`` raised inside names the user's file, never
+    the temporary path (the pe_core loaders name the path they were given).
+    """
     fd, tmp = tempfile.mkstemp(prefix="pe_lab_upload_", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                f.write(data)
+            else:
+                data.seek(0)
+                shutil.copyfileobj(data, f, COPY_CHUNK)
+            size = f.tell()
+        if not size:
+            raise ValueError(f"the uploaded file {name!r} is empty; choose a file with content")
         yield Path(tmp)
+    except ValueError as err:
+        raise ValueError(_user_message(str(err), Path(tmp), name)) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
+def _user_message(message: str, tmp: Path, name: str) -> str:
+    """``message`` with the temporary path replaced by the uploaded file's name, and library
+    advice (keyword arguments a page user cannot pass) turned into what to do on the page."""
+    for internal in (str(tmp), tmp.name):
+        message = message.replace(internal, repr(name))
+    return message.replace(
+        ". Fix the file, or pass on_bad_line='skip' to skip such lines (they are counted)",
+        ". Fix that line of the file and upload it again",
+    )
+
+
 def vectors_from_upload(
-    name: str, data: bytes, max_words: int | None = None, progress=None, fix_mojibake=False
+    name: str,
+    data: bytes | BinaryIO,
+    max_words: int | None = None,
+    progress=None,
+    fix_mojibake=False,
 ):
-    """Read uploaded GloVe / word2vec / fastText text (.txt, .vec, .gz, .zip) into ``Vectors``."""
+    """Read uploaded GloVe / word2vec / fastText text (.txt, .vec, .gz, .zip) into ``Vectors``.
+
+    ``data`` may be the upload itself (a file): it is streamed to disk, then parsed from there.
+    """
     suffix = _suffix(name, VECTOR_SUFFIXES, "vectors")
     with temp_copy(name, data, suffix) as path:
         from pe_core.vectors import load_vectors
@@ -86,7 +123,8 @@ def table_columns(name: str, data: bytes) -> list[str]:
     columns = [str(c) for c in head.columns]
     if len(columns) < 2:
         raise ValueError(
-            f"{name!r} has {len(columns)} column(s) {columns}; it needs a text and a label column"
+            f"{name!r} has a header row with only one column ({columns[0]!r}); it needs a text "
+            "column and a label column, separated by commas, tabs, semicolons or |"
         )
     return columns
 

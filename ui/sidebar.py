@@ -9,6 +9,17 @@ from ui import sweep as sweep_ui
 from ui.errors import shown_errors
 
 
+def _run_line(active: bool) -> None:
+    """The run state, redrawn every second while a run is queued or training (a fragment), so
+    it never lags the Train page, which polls the same run at the same rate."""
+
+    @st.fragment(run_every=1.0 if active else None)
+    def line() -> None:
+        st.markdown(f"**Run** · {jobs.run_status_text()}")
+
+    line()
+
+
 def render() -> None:
     """Draw the current setup; never raises (a broken setup shows as an error line)."""
     s = st.session_state
@@ -26,7 +37,7 @@ def render() -> None:
             c1, c2 = st.columns(2)
             c1.metric("k trainable", vocab.num_trainable)
             c2.metric("d", vocab.dim)
-        st.markdown(f"**Run** · {jobs.run_status_text()}")
+        _run_line(jobs.is_running(s.get("run")))
         compare = jobs.compare_status_text()
         if compare:
             st.markdown(f"**Comparison** · {compare}")

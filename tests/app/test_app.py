@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,6 +114,38 @@ def test_broken_vectors_upload_shows_an_error():
     assert not at.exception, at.exception
     assert any("Loading the vectors failed" in e for e in _errors(at)), _errors(at)
     assert at.session_state["vectors_desc"] == "Embedded demo"  # the old vectors stay
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
+
+
+def test_a_png_renamed_txt_is_named_as_such_with_no_temp_path_and_no_bar_left():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_vectors_source").set_value("Upload a file").run()
+    at.file_uploader(key="vectors_upload").set_value(("photo.txt", PNG, "text/plain")).run()
+    _button(at, "Load the uploaded vectors").click().run()
+    assert not at.exception, at.exception
+    (error,) = [e for e in _errors(at) if e.startswith("Loading the vectors failed")]
+    assert error.startswith(
+        "Loading the vectors failed: 'photo.txt' is a PNG image, not word vectors: expected "
+        "text lines 'word v1 ... vD'"
+    )
+    assert "pe_lab_upload" not in error and "/tmp" not in error and "word2vec .bin" not in error
+    assert not [p for p in at.get("progress") if "Reading" in p.proto.text]  # no bar left
+
+
+def test_a_one_column_csv_is_told_what_it_lacks_not_to_add_a_header():
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
+    at.file_uploader(key="dataset_upload").set_value(
+        ("one.csv", b"text\nhello\nworld\n", "text/csv")
+    ).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == [
+        "Reading the columns failed: 'one.csv' has a header row with only one column "
+        "('text'); it needs a text column and a label column, separated by commas, tabs, "
+        "semicolons or |"
+    ]
 
 
 def test_bad_csv_upload_shows_an_error():
@@ -375,3 +409,51 @@ def test_real_data_shows_the_oov_cap_notice_and_the_twitter_preset(shared_glove)
     assert not at.exception and _errors(at) == []
     tokens = at.session_state["_vocab_cache"][1].tokenizer.special_tokens
     assert tokens[-3:] == ["<repeat>", "<elong>", "<allcaps>"]
+
+
+@functools.cache
+def _edge_results() -> dict:
+    """A run stopped before its first batch (1 snapshot) and a run with one token (<unk>)."""
+    from tiny_corpus import LABELS, TEXTS, TINY, VECTORS
+
+    from pe_core.tokens import Tokenizer
+    from pe_core.training import train
+
+    stop = threading.Event()
+    stop.set()
+    one_snapshot = train(VECTORS, TEXTS, LABELS, stop_event=stop, **TINY)
+    one_token = train(
+        VECTORS, TEXTS, LABELS, tokenizer=Tokenizer(rules=[]), min_oov_count=None, **TINY
+    )
+    assert len(one_snapshot.trajectory) == 1 and one_snapshot.state == "stopped"
+    assert one_token.tokens == ["<unk>"] and len(one_token.trajectory) > 1
+    return {"one snapshot": one_snapshot, "one token": one_token}
+
+
+@pytest.mark.parametrize("case", ["one snapshot", "one token"])
+@pytest.mark.parametrize("page", ["pages/explore.py", "pages/neighbours.py", "pages/export.py"])
+def test_pages_handle_a_result_with_one_snapshot_or_one_token(case, page):
+    from tiny_corpus import VECTORS
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["result"] = _edge_results()[case]
+    at.session_state["run_vectors"] = VECTORS
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == []
+    if page == "pages/neighbours.py" and case == "one snapshot":
+        infos = " ".join(i.value for i in at.info)
+        assert "Drift needs at least two snapshots" in infos
+        assert not [s for s in at.slider if s.key == "nb_snapshot"]
+
+
+def test_data_page_shows_the_oov_and_the_unk_rate_each_named_for_what_it_counts():
+    at = _app().switch_page("pages/data.py").run()
+    stats = at.session_state["_vocab_cache"][1].stats
+    metrics = {m.label: m for m in at.metric if m.label in ("OOV rate", "<unk> rate")}
+    assert metrics["OOV rate"].value == f"{stats['oov_rate']:.1%}"
+    assert metrics["<unk> rate"].value == f"{stats['unk_rate']:.1%}"
+    assert "missing from the vectors" in metrics["OOV rate"].help
+    assert "read as <unk>" in metrics["<unk> rate"].help
+    assert "no row at all" in metrics["<unk> rate"].help

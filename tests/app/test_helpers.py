@@ -109,8 +109,11 @@ def test_stop_owner_stops_every_job():
 
 
 def test_is_finished_understands_threads():
-    t = threading.Thread(target=lambda: None)
+    release = threading.Event()
+    t = threading.Thread(target=release.wait)
     t.start()
+    assert not is_finished(t)  # alive: not finished
+    release.set()
     t.join()
     assert is_finished(t)
 
@@ -147,7 +150,9 @@ def test_vector_uploads_with_bad_names_or_no_content_are_refused(name, data, mes
 def test_table_columns_reads_the_header():
     assert loaders.table_columns("d.csv", b"text,label\nhi,pos\n") == ["text", "label"]
     assert loaders.table_columns("d.tsv", b"t\tl\nhi,there\tpos\n") == ["t", "l"]
-    with pytest.raises(ValueError, match="needs a text and a label column"):
+    with pytest.raises(
+        ValueError, match="header row with only one column .'only'.; it needs a text"
+    ):
         loaders.table_columns("d.csv", b"only\nx\n")
     assert loaders.guess(["id", "Tweet", "Sentiment"], ("text", "tweet")) == 1
 

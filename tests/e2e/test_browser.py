@@ -138,7 +138,13 @@ def test_train_on_the_demo_shows_the_map_and_exports_it(app_url, tmp_path):
             expect(page.get_by_text("Training done", exact=False).first).to_be_visible(
                 timeout=90_000
             )
-            page.wait_for_timeout(1500)  # let the last frame of the map draw
+            # The last frame of the map drawn: no element of an earlier rerun left on screen
+            # and the final success line shown (waited for, not slept for).
+            page.wait_for_function(
+                """() => document.querySelectorAll('[data-stale="true"]').length === 0
+                         && document.querySelectorAll('.js-plotly-plot').length >= 1""",
+                timeout=30_000,
+            )
             errors = page.locator(
                 '[data-testid="stException"], [data-testid="stAlertContentError"]'
             )
