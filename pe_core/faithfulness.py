@@ -59,6 +59,7 @@ def map_diameter(xy) -> float:
 
 def _map_knn(ref_xy: np.ndarray, points: np.ndarray, k: int, exclude_self: bool) -> np.ndarray:
     """Indices of the ``k`` reference map points nearest to each of ``points`` (2-D)."""
+    k = max(1, min(k, len(ref_xy) - int(exclude_self)))
     out = np.empty((len(points), k), dtype=np.int64)
     for start in range(0, len(points), 1024):
         block = points[start : start + 1024]
