@@ -143,7 +143,9 @@ def test_data_errors():
         ValueError, match=r"points must be \(m, 3\) like the reference; got \(1, 2\)"
     ):
         p.transform(np.ones((1, 2)))
-    with pytest.raises(ValueError, match="init is only used by method='tsne' with placement='opentsne'"):
+    with pytest.raises(
+        ValueError, match="init is only used by method='tsne' with placement='opentsne'"
+    ):
         p.transform(np.eye(3), init=np.zeros((3, 2)))
 
 
