@@ -137,7 +137,7 @@ def _not_trained_note(rows: pd.DataFrame) -> str:
     if not names:
         return ""
     shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-    return f" · not trained yet (zero vector, no direction; not drawn): {shown}"
+    return f" · not trained yet (not drawn): {shown}"
 
 
 # Label and marker sizes as fractions of the plot area, for a map about 700 x 560 px with 12 px

@@ -128,7 +128,7 @@ def test_tokens_without_direction_are_not_drawn_and_named_in_the_title():
     df.loc[(df.snapshot == 1) & (df.token == "lol"), ["x", "y"]] = np.nan
     fig = animated_map(df, REF_XY, REF_WORDS)
     titles = [f.layout.title.text for f in fig.frames]
-    note = " · not trained yet (zero vector, no direction; not drawn): "
+    note = " · not trained yet (not drawn): "
     assert titles == [
         f"step 0 · epoch 0.00{note}<unk>, <url>, lol",
         f"step 10 · epoch 0.50{note}lol",
