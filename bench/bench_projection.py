@@ -1,7 +1,15 @@
 """Projection and kNN benchmarks: our code and the anchors side by side, in one run.
 
 Run from the repo root: ``python bench/bench_projection.py``. Writes the "projection" section
-of bench/RESULTS.md. Uses the real GloVe sample beside the checkout.
+of bench/RESULTS.md. Uses the real GloVe sample and the real tweets beside the checkout.
+
+The faithfulness table trains the app's default run (bag encoder, 5 epochs, seed 0, learning
+rate 0.01, a snapshot every 5 batches) on the demo and on real GloVe + real tweets, lays out
+the run's 2,000-word reference (dataset words, then frequent ones) with PCA, t-SNE and UMAP,
+and measures near, tortuosity and the largest step (``pe_core.faithfulness``) for our
+placement and for the libraries' own: openTSNE's ``transform`` (no warm start), openTSNE
+warm-started from the previous frame (PE Lab's placement before issue 11) and UMAP's
+``transform``.
 """
 
 from __future__ import annotations
@@ -21,11 +29,15 @@ from _results import write_section  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.manifold import TSNE, trustworthiness  # noqa: E402
 
+from pe_core.datasets import load_dataset  # noqa: E402
+from pe_core.faithfulness import faithfulness, has_direction, word_near_share  # noqa: E402
 from pe_core.neighbours import NeighbourIndex, nearest  # noqa: E402
-from pe_core.projection import Projector  # noqa: E402
+from pe_core.projection import Projector, choose_reference  # noqa: E402
 from pe_core.vectors import load_vectors  # noqa: E402
 
 GLOVE = ROOT.parent / "shared" / "data" / "glove.6B.50d.sample8k.txt"
+TWEETS = ROOT.parent / "shared" / "data" / "tweeteval_sentiment_val.tsv"
+REFERENCE = 2000
 
 
 def timed(fn, *args, **kwargs):
@@ -75,6 +87,8 @@ def bench_tsne(vectors, rows):
 
 
 def bench_placement(vectors, projector, t_fit, rows):
+    # The warm start is openTSNE's own placement (ours has no memory of earlier frames).
+    projector = Projector("tsne", placement="opentsne").fit_vectors(vectors, np.arange(2000))
     rng = np.random.default_rng(0)
     frames = moving_tokens(vectors, rng)
     cold = [timed(projector.transform, f)[1] for f in frames[:5]]
@@ -96,6 +110,97 @@ def bench_placement(vectors, projector, t_fit, rows):
         f"2,010 points per frame: {t_refit:.1f} s | re-fit / warm placement = "
         f"{t_refit / med:.0f}x |"
     )
+
+
+def default_run(vectors, texts, labels, label_names=None):
+    """The app's default training run (Train page defaults, 5 epochs, seed 0)."""
+    from pe_core.training import train
+
+    return train(
+        vectors,
+        texts,
+        labels,
+        label_names=label_names,
+        epochs=5,
+        seed=0,
+        learning_rate=0.01,
+        snapshot_every=5,
+        min_oov_count=3,
+    )
+
+
+def _place_all(projector, traj, how):
+    """(S, m, 2) positions of every snapshot; NaN where a row has no direction yet."""
+    s_count, m, d = traj.shape
+    flat = traj.reshape(-1, d)
+    ok = has_direction(flat, projector.reference_)
+    out = np.full((len(flat), 2), np.nan)
+    if how == "warm":  # frame by frame, each from the previous frame's positions
+        prev, prev_ok = None, None
+        for t in range(s_count):
+            rows = ok[t * m : (t + 1) * m]
+            if not rows.any():
+                continue
+            same = prev_ok is not None and np.array_equal(rows, prev_ok)
+            placed = projector.transform(traj[t][rows], init=prev if same else None)
+            out[t * m : (t + 1) * m][rows] = placed
+            prev, prev_ok = placed, rows
+        return out.reshape(s_count, m, 2)
+    # Every other placement treats points independently: one call for all frames.
+    out[ok] = projector.transform(flat[ok])
+    return out.reshape(s_count, m, 2)
+
+
+PLACEMENTS = [
+    ("pca", "PCA (exact linear map)", {}, "all"),
+    ("tsne", "t-SNE, ours (affinity + mean-shift)", {"placement": "affinity"}, "all"),
+    ("tsne", "t-SNE, openTSNE transform, no warm start", {"placement": "opentsne"}, "all"),
+    ("tsne", "t-SNE, openTSNE warm start (before)", {"placement": "opentsne"}, "warm"),
+    ("umap", "UMAP, ours (affinity + mean-shift)", {"placement": "affinity"}, "all"),
+    ("umap", "UMAP, UMAP's own transform (before)", {"placement": "umap"}, "all"),
+]
+
+
+def bench_faithfulness(name, vectors, result, rows, summary):
+    """Near / tortuosity / largest step of every placement on one run."""
+    idx = choose_reference(vectors, dataset_words=result.vocabulary.frozen_words, n=REFERENCE)
+    ref = vectors.matrix[idx]
+    traj = np.asarray(result.trajectory)
+    shares = {}
+    for method, label, params, how in PLACEMENTS:
+        p = Projector(method, random_state=0, **params).fit_vectors(vectors, idx)
+        if method not in shares:
+            shares[method] = word_near_share(ref, p.embedding_)
+        xy, seconds = timed(_place_all, p, traj, how)
+        f = faithfulness(ref, p.embedding_, traj, xy, word_share=shares[method])
+        summary[(name, label)] = f
+        rows.append(
+            f"| {name} | {label} | **{f.near:.2f}** ({f.token_near_share:.0%} of tokens / "
+            f"{f.word_near_share:.0%} of words) | **{f.tortuosity_median:.2f}** / "
+            f"**{f.tortuosity_p90:.2f}** | {f.largest_step_median:.0%} / "
+            f"{f.largest_step_max:.0%} | {seconds:.1f} s |"
+        )
+
+
+def bench_frame_time(vectors, rows):
+    """Placement time of one frame of 10 tokens, ours and the libraries' own."""
+    ids = np.arange(REFERENCE)
+    frames = moving_tokens(vectors, np.random.default_rng(0))
+    for method, label, params in [
+        ("tsne", "t-SNE ours", {"placement": "affinity"}),
+        ("tsne", "t-SNE openTSNE transform", {"placement": "opentsne"}),
+        ("umap", "UMAP ours", {"placement": "affinity"}),
+        ("umap", "UMAP transform", {"placement": "umap"}),
+    ]:
+        p = Projector(method, random_state=0, **params).fit_vectors(vectors, ids)
+        p.transform(frames[0])  # compile / warm caches once
+        times = [timed(p.transform, f)[1] for f in frames[1:]]
+        med = float(np.median(times))
+        verdict = "meets" if med <= 0.3 else "MISSES"
+        rows.append(
+            f"| {label} | median **{med * 1000:.0f} ms**, max {max(times) * 1000:.0f} ms "
+            f"({verdict} <= 0.3 s) |"
+        )
 
 
 def bench_pca(vectors, rows):
@@ -150,6 +255,16 @@ def main() -> None:
         sys.exit(f"needs the real GloVe sample at {GLOVE}")
     vectors = load_vectors(GLOVE, cache=False)
     load = os.getloadavg()[0]
+    from pe_core.demo import demo_dataset, demo_vectors
+
+    faithful, summary = [], {}
+    demo = demo_vectors()
+    bench_faithfulness("demo", demo, default_run(demo, *demo_dataset()), faithful, summary)
+    tweets = load_dataset(TWEETS)
+    real = default_run(vectors, tweets.texts, tweets.labels, tweets.label_names)
+    bench_faithfulness("GloVe + tweets", vectors, real, faithful, summary)
+    frame_rows = []
+    bench_frame_time(vectors, frame_rows)
     rows = []
     projector, t_fit = bench_tsne(vectors, rows)
     bench_placement(vectors, projector, t_fit, rows)
@@ -166,6 +281,29 @@ def main() -> None:
             "| task | ours | anchor | anchor / ours |",
             "| --- | --- | --- | ---: |",
             *rows,
+            "",
+            "### Faithfulness of the maps (`pe_core.faithfulness`)",
+            "",
+            "The app's default run (5 epochs, seed 0) on the embedded demo "
+            f"({len(demo):,} words) and on the real GloVe sample + {len(tweets.texts):,} real "
+            f"tweets (`{TWEETS.name}`), on the run's {REFERENCE:,}-word reference. *near*: "
+            "share of moving tokens whose true nearest reference word is among the 10 map "
+            "points around them, divided by the same share for the words (target >= 0.8). "
+            "*tortuosity*: 2-D path length / 2-D start-end distance over the same ratio in d "
+            "dimensions on unit rows, median / 90th percentile over tokens (targets <= 1.5 / "
+            "<= 3). *largest step*: a token's longest single step as a share of the map's "
+            "diameter, median token / worst token. Paths start at the first snapshot with a "
+            "direction. Time: placing every snapshot of the run.",
+            "",
+            "| run | placement | near | tortuosity median / p90 | largest step | time |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+            *faithful,
+            "",
+            "### Placement time per frame, 10 moving GloVe tokens, 2,000-word reference",
+            "",
+            "| placement | time per frame |",
+            "| --- | --- |",
+            *frame_rows,
         ]
     )
     print(table)

@@ -45,18 +45,20 @@ n_ref = c[3].slider(
     "Reference words",
     200,
     5000,
-    2000,
+    explore.DEFAULT_REFERENCE,
     step=100,
     persist_state="session",
     key="explore_n_ref",
-    help="Pretrained words drawn on the map: the tokens' neighbours first, then "
-    "the dataset's words, then the most frequent ones.",
+    help="Pretrained words drawn on the map: the dataset's words, then the most frequent "
+    f"ones. At {explore.DEFAULT_REFERENCE:,} the PCA map is the Train page's live map.",
 )
 if method != "PCA":
     st.info(
-        "t-SNE/UMAP place tokens relative to neighbours; PCA view is exact. Hover a token to "
-        "see its true nearest word and cosine.",
-        icon=":material/warning:",
+        f"{method} keeps the words' neighbourhoods, not their distances. A token is drawn "
+        "among its nearest words on the map; hover it to check its true nearest words and "
+        "how many of them are drawn around it. A token with no direction yet (zero vector) "
+        "is not drawn until it has one.",
+        icon=":material/info:",
     )
 
 key = explore.projection_key(method, params, n_ref)
@@ -77,6 +79,8 @@ if key not in s.projections:
 proj = s.projections[key]
 for notice in proj.notices:
     st.caption(notice)
+if proj.faithfulness is not None:
+    st.caption(proj.faithfulness.line())
 c = st.columns([1.3, 1.3, 1, 1])
 search = c[0].text_input(
     "Search a word or token",

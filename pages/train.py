@@ -119,6 +119,10 @@ def live() -> None:
         col_map, col_curves = st.columns([3, 2])
         if view.map_figure is not None:
             col_map.plotly_chart(view.map_figure, width="stretch", key="live_map")
+            col_map.caption(
+                "The run's map: the same words and axes as Explore's PCA map. Tokens still at "
+                "zero (no direction yet) are not drawn until training moves them."
+            )
         if view.curves_figure is not None:
             col_curves.plotly_chart(view.curves_figure, width="stretch", key="live_curves")
         if view.finished and s.get("_live_polling"):

@@ -113,21 +113,43 @@ def _highlight_trace(ref_xy, ref_words, highlight: set[str]):
 
 
 def _hover_data(rows: pd.DataFrame) -> list[list]:
-    sims = ["—" if not np.isfinite(s) else f"{s:.3f}" for s in rows["similarity"]]
-    nearest = [n if n else "(zero vector: no direction)" for n in rows["nearest"]]
+    """Per point: token, kind, step, epoch, its true nearest words, how far the map agrees."""
+    if "top3" in rows:
+        nearest = list(rows["top3"])
+    else:  # a table without the honesty columns (older exports): the nearest word alone
+        nearest = [
+            f"{n} {s:.2f}" if n and np.isfinite(s) else "not trained yet"
+            for n, s in zip(rows["nearest"], rows["similarity"], strict=True)
+        ]
+    agree = rows["map_agree"] if "map_agree" in rows else [-1] * len(rows)
+    agree = [f"{int(a)} of its 10 map neighbours" if a >= 0 else "—" for a in agree]
     return [
-        [t, k, int(st), float(ep), n, s]
-        for t, k, st, ep, n, s in zip(
-            rows["token"], rows["kind"], rows["step"], rows["epoch"], nearest, sims, strict=True
+        [t, k, int(st), float(ep), n, a]
+        for t, k, st, ep, n, a in zip(
+            rows["token"], rows["kind"], rows["step"], rows["epoch"], nearest, agree, strict=True
         )
     ]
 
 
 _TOKEN_HOVER = (
     "<b>%{customdata[0]}</b> (%{customdata[1]})<br>step %{customdata[2]}, "
-    "epoch %{customdata[3]:.2f}<br>nearest word: %{customdata[4]} (cosine %{customdata[5]})"
-    "<extra></extra>"
+    "epoch %{customdata[3]:.2f}<br>true nearest words: %{customdata[4]}"
+    "<br>true top-10 words drawn around it: %{customdata[5]}<extra></extra>"
 )
+
+
+def _not_trained(rows: pd.DataFrame) -> list[str]:
+    """Tokens of ``rows`` (one frame) with no direction yet: drawn nowhere on the map."""
+    gone = ~np.isfinite(rows[["x", "y"]].to_numpy(dtype=float)).all(axis=1)
+    return sorted(set(rows.loc[gone, "token"]))
+
+
+def _not_trained_note(rows: pd.DataFrame) -> str:
+    names = _not_trained(rows)
+    if not names:
+        return ""
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return f" · not trained yet (not drawn): {shown}"
 
 
 # Label and marker sizes as fractions of the plot area, for a map about 700 x 560 px with 12 px
@@ -391,6 +413,7 @@ def animated_map(
     frames = []
     for s in snapshots:
         label = f"step {int(meta.loc[s, 'step'])} · epoch {float(meta.loc[s, 'epoch']):.2f}"
+        label += _not_trained_note(df[df["snapshot"] == s])
         traces = _frame_traces(df, s, *args)
         frames.append(go.Frame(data=traces, traces=moving, name=str(s), layout={"title": label}))
     fig.frames = frames
@@ -496,11 +519,17 @@ def paths_figure(
     if len(ref_xy):
         fig.add_trace(_reference_trace(ref_xy, ref_words, None, len(ref_xy) > WEBGL_THRESHOLD))
     annotations = []
+    note = _not_trained_note(df[df["snapshot"] == last]) if len(df) else ""
+    title = f"{title or ''}{note}" if note else title
     xr, yr = fixed_ranges(ref_xy, df, margin)
     where = place_labels(df[df["snapshot"] == last], xr, yr, _label_priority(df, highlight))
     for kind in _kinds_in(df):
         mine = df[df["kind"] == kind]
         fig.add_trace(_trail_trace(*_trail_xy(mine, last, None), kind))
+        # A path starts where the token first has a direction; never-trained tokens have none.
+        mine = mine[np.isfinite(mine[["x", "y"]].to_numpy(dtype=float)).all(axis=1)]
+        if mine.empty:
+            continue
         starts = mine.groupby("token", sort=False).head(1)
         ends = mine.groupby("token", sort=False).tail(1)
         fig.add_trace(

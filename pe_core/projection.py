@@ -5,14 +5,19 @@ vectors) and then places moving points (the trainable tokens, snapshot after sna
 without ever moving the reference: ``embedding_`` is computed once and never written again.
 
 * PCA is an exact linear map, so a copy of a reference word lands exactly on that word.
-* t-SNE lays the reference out once with openTSNE (Barnes-Hut or FFT gradients) and places
-  new points by out-of-sample optimisation against the fixed reference (``prepare_partial``
-  + ``optimize``); each frame can start from the previous frame's positions so paths are smooth.
-* UMAP uses umap-learn ``fit`` + ``transform`` (optional dependency).
+* t-SNE lays the reference out once with openTSNE (Barnes-Hut or FFT gradients); UMAP with
+  umap-learn ``fit`` (optional dependency).
+* On both, moving points are placed by ``pe_core.placement.AffinityPlacement`` (the default,
+  ``placement="affinity"``): the affinity-weighted mean of their nearest words' positions,
+  calibrated like the map itself, then a few bounded mean-shift steps. It is continuous in the
+  vector, exact on a copy of a word and deterministic. The libraries' own out-of-sample
+  optimisers stay available as ``placement="opentsne"`` (with warm start from the previous
+  frame) and ``placement="umap"``: they are the anchors of ``bench/bench_projection.py``.
 
-Neighbour-based placement (t-SNE, UMAP) puts a token that is far from every word onto *some*
-cluster anyway. To stay honest, :func:`project_trajectory` attaches to every placed point its
-nearest reference word and their cosine similarity, and the PCA view is always available.
+A row with no direction (zero or near-zero) is not anywhere on a cosine map:
+:func:`project_trajectory` gives it NaN coordinates ("not trained yet"), and attaches to every
+placed point its true nearest words with cosines and how many of its map neighbours are true
+neighbours (``pe_core.faithfulness``), so every point can be checked.
 """
 
 from __future__ import annotations
@@ -56,6 +61,9 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "transform_n_iter": 250,
         "warm_n_iter": 75,
         "transform_learning_rate": 0.1,
+        "placement": "affinity",
+        "shift_bandwidth": 2.0,
+        "shift_iter": 10,
     },
     "umap": {
         "n_neighbors": 15,
@@ -63,11 +71,16 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "metric": "cosine",
         "n_epochs": None,
         "clamp": True,
+        "placement": "affinity",
+        "shift_bandwidth": 2.0,
+        "shift_iter": 10,
     },
 }
 # Parameters that change how points are placed but not the reference layout (not in cache key).
 _PLACEMENT_ONLY = {"clamp", "transform_perplexity", "transform_n_iter", "warm_n_iter"}
-_PLACEMENT_ONLY |= {"transform_learning_rate"}
+_PLACEMENT_ONLY |= {"transform_learning_rate", "placement", "shift_bandwidth", "shift_iter"}
+#: Placement choices per method: ours first (the default), then the library's own.
+PLACEMENTS = {"tsne": ("affinity", "opentsne"), "umap": ("affinity", "umap")}
 
 Progress = Callable[[float, str], None]
 
@@ -99,6 +112,14 @@ def validate_params(method: str, params: dict) -> dict:
     for flag in ("sphereize", "clamp"):
         if flag in p and not isinstance(p[flag], bool):
             raise ValueError(f"{flag} must be True or False; got {p[flag]!r}")
+    if method in PLACEMENTS:
+        if p["placement"] not in PLACEMENTS[method]:
+            raise ValueError(
+                f"placement must be one of {', '.join(PLACEMENTS[method])} for method "
+                f"{method!r}; got {p['placement']!r}"
+            )
+        _check_number("shift_bandwidth", p["shift_bandwidth"], 1e-9)
+        _check_number("shift_iter", p["shift_iter"], 0, integer=True)
     if method == "tsne":
         _check_number("perplexity", p["perplexity"], 1)
         _check_number("transform_perplexity", p["transform_perplexity"], 1)
@@ -237,8 +258,29 @@ class Projector:
         coords = np.array(coords, dtype=np.float64)
         coords.setflags(write=False)
         self.embedding_ = coords
+        self.reference_.setflags(write=False)
+        self._placer = self._make_placer()
         self._report(1.0, f"{self.method}: reference layout ready")
         return self
+
+    def _make_placer(self):
+        """Our placement for t-SNE / UMAP; reads only the read-only reference and layout."""
+        if self.params.get("placement") != "affinity":
+            return None
+        from pe_core.placement import AffinityPlacement
+
+        if self.method == "tsne":
+            kernel, size = "tsne", self._effective["transform_perplexity"]
+        else:
+            kernel, size = "umap", self._effective["n_neighbors"]
+        return AffinityPlacement(
+            self._prepare(self.reference_),
+            self.embedding_,
+            kernel,
+            size=size,
+            bandwidth=self.params["shift_bandwidth"],
+            shift_iter=self.params["shift_iter"],
+        )
 
     def fit_vectors(self, vectors, indices):
         """Fit on rows ``indices`` of a ``Vectors``; cache key = (fingerprint, ids)."""
@@ -331,25 +373,42 @@ class Projector:
     def transform(self, points, init=None) -> np.ndarray:
         """Place ``points`` (m, d) on the map: (m, 2). The reference never moves.
 
-        ``init`` (t-SNE only): (m, 2) start positions, e.g. the previous frame's; the
-        optimisation then runs ``warm_n_iter`` steps instead of ``transform_n_iter``.
+        t-SNE / UMAP with ``placement="affinity"`` (the default): rows without a direction
+        (zero or near-zero) get NaN, they are nowhere on a cosine map.
+
+        ``init`` (t-SNE with ``placement="opentsne"`` only): (m, 2) start positions, e.g. the
+        previous frame's; the optimisation then runs ``warm_n_iter`` steps instead of
+        ``transform_n_iter``.
         """
         p = self._check_points(points)
         if p.shape[0] == 0:
             return np.zeros((0, 2))
-        if init is not None and self.method != "tsne":
-            raise ValueError(f"init is only used by method='tsne', not {self.method!r}")
+        if init is not None and not self._warm_starts:
+            raise ValueError(
+                "init is only used by method='tsne' with placement='opentsne', not "
+                f"method={self.method!r}, placement={self.params.get('placement')!r}"
+            )
+        if self._placer is not None:
+            return self._placer.place(p)
         return np.asarray(getattr(self, f"_transform_{self.method}")(p, init), dtype=np.float64)
 
+    @property
+    def _warm_starts(self) -> bool:
+        return self.method == "tsne" and self.params["placement"] == "opentsne"
+
     def transform_sequence(self, frames, progress: Progress | None = None) -> list[np.ndarray]:
-        """Place a sequence of frames (each (m, d)); t-SNE frames start from the previous one."""
+        """Place a sequence of frames (each (m, d)).
+
+        Frame by frame, the same as ``transform`` of each, except for t-SNE with
+        ``placement="opentsne"``, where each frame starts from the previous one's positions.
+        """
         frames = [self._check_points(f) for f in frames]
-        if self.method == "pca" and frames:
+        if (self.method == "pca" or self._placer is not None) and frames:
             sizes = np.cumsum([len(f) for f in frames])[:-1]
             return np.split(self.transform(np.concatenate(frames)), sizes)
         out, prev = [], None
         for i, frame in enumerate(frames):
-            warm = prev if self.method == "tsne" and prev is not None else None
+            warm = prev if self._warm_starts and prev is not None else None
             if warm is not None and len(warm) != len(frame):
                 warm = None
             prev = self.transform(frame, init=warm)
@@ -593,33 +652,31 @@ def project_trajectory(
         result: a training result with ``.tokens``, ``.token_kinds``, ``.trajectory``
             (snapshots x tokens x dim), ``.steps`` and ``.epochs``.
         projector: a fitted :class:`Projector` (its reference never moves).
-        vectors: when given, ``nearest`` is the nearest of all these vectors instead of
-            only the projector's reference words: read from ``result.neighbours`` (stored
-            during training) when present, else searched once on the shared index.
+        vectors: when given, ``nearest`` / ``top3`` come from all of these vectors instead of
+            only the projector's reference words: read from ``result.neighbours``
+            (stored during training) when present, else searched once on the shared index.
         progress: optional ``progress(fraction, message)`` per placed frame.
 
     Returns:
         One row per (snapshot, token): token, kind, snapshot, step, epoch, x, y, nearest,
-        similarity. ``nearest`` is the nearest word by cosine and ``similarity`` its cosine;
-        a zero vector (no direction yet) gets ``nearest=""`` and ``similarity=NaN``.
+        similarity, placed, top3, map_agree. ``nearest`` is the nearest word by cosine and
+        ``similarity`` its cosine; ``top3`` the three nearest words with cosines in one line,
+        or "no close word yet (...)" when the best cosine is weak (``pe_core.closeness``);
+        ``map_agree`` how many of the 10 reference words drawn nearest to the point are among
+        its 10 true nearest reference words. A row with no direction yet (zero or near-zero,
+        ``faithfulness.has_direction``) is "not trained yet": ``placed=False``, x / y NaN,
+        ``nearest=""``, ``similarity=NaN``, ``map_agree=-1``.
     """
+    from pe_core.faithfulness import has_direction
+
     projector._check_fitted()
-    traj = np.asarray(result.trajectory, dtype=np.float32)
-    tokens, kinds = list(result.tokens), list(result.token_kinds)
-    if traj.ndim != 3 or traj.shape[1] != len(tokens) or len(kinds) != len(tokens):
-        raise ValueError(
-            f"result.trajectory must be (snapshots, {len(tokens)} tokens, dim) with one kind per "
-            f"token; got shape {traj.shape} and {len(kinds)} kinds"
-        )
+    traj, tokens, kinds, steps, epochs = _check_result(result)
     s_count, k_count, _ = traj.shape
-    steps = np.asarray(result.steps)
-    epochs = np.asarray(result.epochs, dtype=float)
-    if len(steps) != s_count or len(epochs) != s_count:
-        raise ValueError(f"result.steps / result.epochs need {s_count} entries (one per snapshot)")
     xy = np.concatenate(projector.transform_sequence(list(traj), progress=progress))
     flat = traj.reshape(s_count * k_count, -1)
-    idx, sim, names = _nearest_words(result, flat, projector, vectors)
-    zero = np.linalg.norm(flat, axis=1) == 0
+    placed = has_direction(flat, projector.reference_)
+    xy[~placed] = np.nan
+    nearest, sims, top3 = _nearest_words(result, flat, placed, projector, vectors)
     return pd.DataFrame(
         {
             "token": np.tile(tokens, s_count),
@@ -629,26 +686,71 @@ def project_trajectory(
             "epoch": np.repeat(epochs, k_count),
             "x": xy[:, 0],
             "y": xy[:, 1],
-            "nearest": np.where(zero, "", [names[i] for i in idx[:, 0].tolist()]),
-            "similarity": np.where(zero, np.nan, sim[:, 0].astype(np.float64)),
+            "nearest": nearest,
+            "similarity": sims,
+            "placed": placed,
+            "top3": top3,
+            "map_agree": _map_agree(flat, xy, placed, projector),
         }
     )
 
 
-def _nearest_words(result, flat: np.ndarray, projector: Projector, vectors):
-    """Nearest word (rows, cosines, names) of every placed point: the run's stored neighbours
-    when there are any (no search), else one search over the shared index of ``vectors``, or
-    over the projector's reference without ``vectors``."""
+def _check_result(result):
+    traj = np.asarray(result.trajectory, dtype=np.float32)
+    tokens, kinds = list(result.tokens), list(result.token_kinds)
+    if traj.ndim != 3 or traj.shape[1] != len(tokens) or len(kinds) != len(tokens):
+        raise ValueError(
+            f"result.trajectory must be (snapshots, {len(tokens)} tokens, dim) with one kind per "
+            f"token; got shape {traj.shape} and {len(kinds)} kinds"
+        )
+    s_count = traj.shape[0]
+    steps = np.asarray(result.steps)
+    epochs = np.asarray(result.epochs, dtype=float)
+    if len(steps) != s_count or len(epochs) != s_count:
+        raise ValueError(f"result.steps / result.epochs need {s_count} entries (one per snapshot)")
+    return traj, tokens, kinds, steps, epochs
+
+
+def _nearest_words(result, flat, placed, projector, vectors):
+    """Nearest word, its cosine and the honest top-3 line of every row: the run's stored
+    neighbours when there are any (no search), else one search over the shared index of
+    ``vectors``, or over the projector's reference without ``vectors``."""
+    from pe_core.closeness import describe_nearest
     from pe_core.stored_neighbours import shared_index, stored_neighbours
 
-    if vectors is not None:
-        stored = stored_neighbours(result, vectors)
-        if stored is not None:
-            idx, sim = stored.top(1)
-            return idx.reshape(-1, 1), sim.reshape(-1, 1), vectors.words
-        return (*shared_index(vectors).query(flat, k=1), vectors.words)
-    names = projector.words_ or [f"#{i}" for i in range(len(projector.reference_))]
-    return (*NeighbourIndex(projector.reference_).query(flat, k=1), names)
+    stored = stored_neighbours(result, vectors) if vectors is not None else None
+    if stored is not None:
+        idx, sim = stored.top(min(3, stored.k))
+        idx, sim = idx.reshape(len(flat), -1), sim.reshape(len(flat), -1)
+        names = vectors.words
+    elif vectors is not None:
+        index, names = shared_index(vectors), vectors.words
+        idx, sim = index.query(flat, k=min(3, index.n))
+    else:
+        index = NeighbourIndex(projector.reference_)
+        names = projector.words_ or [f"#{i}" for i in range(len(projector.reference_))]
+        idx, sim = index.query(flat, k=min(3, index.n))
+    # Only the rows' own neighbours are looked up: no O(vocabulary) copy of the words.
+    top3 = [
+        describe_nearest([names[j] for j in i.tolist()], [float(c) for c in s])
+        if ok
+        else "not trained yet"
+        for i, s, ok in zip(idx, sim, placed, strict=True)
+    ]
+    nearest = np.where(placed, [names[j] for j in idx[:, 0].tolist()], "")
+    sims = np.where(placed, sim[:, 0].astype(np.float64), np.nan)
+    return nearest, sims, top3
+
+
+def _map_agree(flat, xy, placed, projector) -> np.ndarray:
+    from pe_core.faithfulness import map_agreement
+
+    out = np.full(len(flat), -1, dtype=int)
+    if placed.any():
+        out[placed] = map_agreement(
+            projector.reference_, projector.embedding_, flat[placed], xy[placed]
+        )
+    return out
 
 
 def choose_reference(

@@ -98,19 +98,48 @@ def test_reference_is_static_and_tokens_move():
 
 
 def test_hover_shows_nearest_word_and_similarity():
+    # A table without the honesty columns: the nearest word with its cosine.
     fig = animated_map(token_table(snapshots=2), REF_XY, REF_WORDS)
     first = {t.name: t for t in fig.frames[0].data}["special"]
     second = {t.name: t for t in fig.frames[1].data}["special"]
-    assert list(first.customdata[0]) == [
+    assert list(first.customdata[0]) == ["<url>", "special", 0, 0.0, "not trained yet", "—"]
+    assert list(second.customdata[0]) == ["<url>", "special", 10, 0.5, "word 0.50", "—"]
+    assert "true nearest words" in second.hovertemplate
+
+
+def test_hover_gives_true_top3_and_map_agreement():
+    df = token_table(snapshots=2)
+    df["top3"] = ["not trained yet"] * 3 + ["good 0.71, great 0.66, nice 0.60"] * 3
+    df["map_agree"] = [-1] * 3 + [7] * 3
+    second = {t.name: t for t in animated_map(df, REF_XY, REF_WORDS).frames[1].data}["special"]
+    assert list(second.customdata[0]) == [
         "<url>",
         "special",
-        0,
-        0.0,
-        "(zero vector: no direction)",
-        "—",
+        10,
+        0.5,
+        "good 0.71, great 0.66, nice 0.60",
+        "7 of its 10 map neighbours",
     ]
-    assert list(second.customdata[0]) == ["<url>", "special", 10, 0.5, "word", "0.500"]
-    assert "nearest word" in second.hovertemplate
+    assert "true top-10 words drawn around it: %{customdata[5]}" in second.hovertemplate
+
+
+def test_tokens_without_direction_are_not_drawn_and_named_in_the_title():
+    df = token_table(snapshots=3)
+    df.loc[df.snapshot == 0, ["x", "y"]] = np.nan  # zero init: nowhere on the map
+    df.loc[(df.snapshot == 1) & (df.token == "lol"), ["x", "y"]] = np.nan
+    fig = animated_map(df, REF_XY, REF_WORDS)
+    titles = [f.layout.title.text for f in fig.frames]
+    note = " · not trained yet (not drawn): "
+    assert titles == [
+        f"step 0 · epoch 0.00{note}<unk>, <url>, lol",
+        f"step 10 · epoch 0.50{note}lol",
+        "step 20 · epoch 1.00",
+    ]
+    paths = paths_figure(df, REF_XY, REF_WORDS, title="run")
+    starts = {t.name: t for t in paths.data}["oov start"]
+    # lol's path starts at snapshot 2, the first with a direction.
+    np.testing.assert_array_equal(starts.x, [np.float32(2.0 + 2)])
+    assert paths.layout.title.text == "run"
 
 
 def test_trail_length_and_no_trails():

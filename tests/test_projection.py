@@ -65,6 +65,13 @@ def tsne_fit():
     return ref, Projector("tsne", cache=False, **FAST_TSNE).fit(ref)
 
 
+@pytest.fixture(scope="module")
+def opentsne_fit(tsne_fit):
+    """The same layout with openTSNE's own placement (fitted from the same seed and data)."""
+    ref, _ = tsne_fit
+    return ref, Projector("tsne", cache=False, placement="opentsne", **FAST_TSNE).fit(ref)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_memory_cache():
     """The in-memory layout cache is process-wide; each test starts without it."""
@@ -136,7 +143,9 @@ def test_data_errors():
         ValueError, match=r"points must be \(m, 3\) like the reference; got \(1, 2\)"
     ):
         p.transform(np.ones((1, 2)))
-    with pytest.raises(ValueError, match="init is only used by method='tsne', not 'pca'"):
+    with pytest.raises(
+        ValueError, match="init is only used by method='tsne' with placement='opentsne'"
+    ):
         p.transform(np.eye(3), init=np.zeros((3, 2)))
 
 
@@ -172,37 +181,93 @@ def test_pca_sphereize_ignores_scale_along_rays_from_the_centre():
 def test_reference_is_identical_across_frames_pca():
     ref = clustered(n=200, dim=10)
     p = Projector("pca").fit(ref)
-    before = p.embedding_.copy()
+    # The state transform() reads: the axes and the centre.
+    axes, centre = p.components_.copy(), p._pca_mean.copy()
     frames = [np.random.default_rng(i).normal(size=(5, 10)) for i in range(4)]
     placed = p.transform_sequence(frames)
     assert [f.shape for f in placed] == [(5, 2)] * 4
     np.testing.assert_array_equal(placed[2], p.transform(frames[2]))
-    np.testing.assert_array_equal(p.embedding_, before)
-    assert not p.embedding_.flags.writeable
+    np.testing.assert_array_equal(p.components_, axes)
+    np.testing.assert_array_equal(p._pca_mean, centre)
+    # After all the frames, the reference is still drawn exactly where it was laid out.
+    np.testing.assert_array_equal(p.transform(ref), p.embedding_)
 
 
 # ---------------------------------------------------------------- t-SNE
-def test_tsne_reference_is_identical_across_frames(tsne_fit):
-    ref, p = tsne_fit
-    before = p.embedding_.copy()
+def _placement_state(p):
+    """What our placement reads: its reference rows and its (fixed) map coordinates."""
+    return p._placer.reference.copy(), p._placer.ref_xy.copy()
+
+
+@pytest.mark.parametrize("fit", ["tsne_fit", "opentsne_fit"])
+def test_tsne_reference_is_identical_across_frames(fit, request):
+    ref, p = request.getfixturevalue(fit)
+    # openTSNE's embedding object (what its transform optimises against) and our placer's.
     internal = np.asarray(p._tsne).copy()
+    affinities = p._tsne.affinities.P.toarray().copy()
+    placement = p.params["placement"]
+    ours = _placement_state(p) if placement == "affinity" else None
     rng = np.random.default_rng(3)
     frames = [ref[:6] + rng.normal(scale=0.2, size=(6, ref.shape[1])) for _ in range(3)]
     placed = p.transform_sequence(frames)
     assert [f.shape for f in placed] == [(6, 2)] * 3
-    np.testing.assert_array_equal(p.embedding_, before)
     np.testing.assert_array_equal(np.asarray(p._tsne), internal)
+    np.testing.assert_array_equal(p._tsne.affinities.P.toarray(), affinities)
+    np.testing.assert_array_equal(np.asarray(p._tsne), p.embedding_)
+    if placement == "affinity":
+        for now, then in zip(_placement_state(p), ours, strict=True):
+            np.testing.assert_array_equal(now, then)
+        assert not p._placer.ref_xy.flags.writeable and not p.reference_.flags.writeable
 
 
-def test_tsne_places_a_copy_among_its_30_nearest_reference_points(tsne_fit):
+def test_tsne_copy_of_a_word_lands_exactly_on_that_word(tsne_fit):
     ref, p = tsne_fit
+    rows = list(range(0, 400, 20))
+    np.testing.assert_array_equal(p.transform(ref[rows]), p.embedding_[rows])
+    # Scaled copies too: the map is cosine, so the length does not matter.
+    np.testing.assert_array_equal(p.transform(3.0 * ref[rows]), p.embedding_[rows])
+
+
+def test_tsne_opentsne_placement_puts_a_copy_among_its_30_nearest_points(opentsne_fit):
+    ref, p = opentsne_fit
     rows = list(range(0, 400, 20))
     ranks = rank_of_self(p.embedding_, p.transform(ref[rows]), rows)
     assert max(ranks) < 30, ranks
 
 
-def test_tsne_warm_start_keeps_paths_smooth(tsne_fit):
+def test_tsne_placement_is_continuous_and_has_no_memory(tsne_fit):
     ref, p = tsne_fit
+    rng = np.random.default_rng(4)
+    point = ref[:8] + rng.normal(scale=0.5, size=(8, ref.shape[1]))
+    nudged = point + 1e-4 * rng.normal(size=point.shape)
+    span = np.ptp(p.embedding_, axis=0).max()
+    assert np.abs(p.transform(nudged) - p.transform(point)).max() < 1e-3 * span
+    # A frame's positions do not depend on the frames before it, nor on the batch.
+    sequence = p.transform_sequence([ref[:8], nudged, point])
+    np.testing.assert_array_equal(sequence[2], p.transform(point))
+    # Alone or in a batch: the same place up to float rounding (BLAS sums in batch order).
+    alone = p.transform(point[3:4])[0]
+    np.testing.assert_allclose(alone, p.transform(point)[3], rtol=0, atol=1e-6 * span)
+
+
+def test_tsne_placement_is_deterministic_for_a_seed():
+    ref = clustered(n=150, dim=8)
+    kwargs = {"cache": False, "n_iter": 60, "early_exaggeration_iter": 30, "random_state": 7}
+    a, b = Projector("tsne", **kwargs).fit(ref), Projector("tsne", **kwargs).fit(ref)
+    pts = ref[:5] + 0.3
+    np.testing.assert_array_equal(a.embedding_, b.embedding_)
+    np.testing.assert_array_equal(a.transform(pts), b.transform(pts))
+
+
+def test_zero_and_near_zero_rows_are_nowhere_on_tsne_and_umap_maps(tsne_fit):
+    ref, p = tsne_fit
+    rows = np.stack([np.zeros(ref.shape[1]), 1e-9 * ref[0], ref[0]])
+    xy = p.transform(rows)
+    assert np.isnan(xy[:2]).all() and np.isfinite(xy[2]).all()
+
+
+def test_tsne_warm_start_keeps_paths_smooth(opentsne_fit):
+    ref, p = opentsne_fit
     rows = [1, 2, 3, 4]
     frames = [ref[rows]] * 4  # nothing moves, so the placed points should barely move
     placed = p.transform_sequence(frames)
@@ -215,11 +280,17 @@ def test_tsne_warm_start_keeps_paths_smooth(tsne_fit):
 
 def test_tsne_fft_gradients_keep_the_reference_fixed():
     ref = clustered(n=150, dim=8)
-    p = Projector("tsne", negative_gradient_method="fft", n_iter=60, early_exaggeration_iter=30)
+    p = Projector(
+        "tsne",
+        negative_gradient_method="fft",
+        n_iter=60,
+        early_exaggeration_iter=30,
+        placement="opentsne",
+    )
     p.fit(ref)
-    before = p.embedding_.copy()
+    internal = np.asarray(p._tsne).copy()
     placed = p.transform_sequence([ref[:3], ref[:3]])
-    np.testing.assert_array_equal(p.embedding_, before)
+    np.testing.assert_array_equal(np.asarray(p._tsne), internal)
     assert max(rank_of_self(p.embedding_, placed[1], range(3))) < 30
 
 
@@ -287,15 +358,22 @@ def test_tsne_trustworthiness_of_2000_real_glove_words(shared_glove):
 
 
 # ---------------------------------------------------------------- UMAP
-def test_umap_reference_is_identical_across_frames():
+@pytest.mark.parametrize("placement", ["affinity", "umap"])
+def test_umap_reference_is_identical_across_frames(placement):
     pytest.importorskip("umap")
     ref = clustered(n=300, dim=10)
-    p = Projector("umap", n_neighbors=10, n_epochs=100).fit(ref)
-    before = p.embedding_.copy()
+    p = Projector("umap", n_neighbors=10, n_epochs=100, placement=placement).fit(ref)
+    # UMAP's model is what its transform reads: its layout and its fuzzy graph.
+    layout, graph = p._umap.embedding_.copy(), p._umap.graph_.toarray().copy()
     placed = p.transform_sequence([ref[:5], ref[:5] + 0.1])
     assert [f.shape for f in placed] == [(5, 2)] * 2
-    np.testing.assert_array_equal(p.embedding_, before)
+    np.testing.assert_array_equal(p._umap.embedding_, layout)
+    np.testing.assert_array_equal(p._umap.graph_.toarray(), graph)
+    np.testing.assert_array_equal(p._umap.embedding_, p.embedding_)
     assert max(rank_of_self(p.embedding_, placed[0], range(5))) < 30
+    if placement == "affinity":
+        np.testing.assert_array_equal(placed[0], p.embedding_[:5])  # copies land on words
+        np.testing.assert_array_equal(p._placer.ref_xy, p.embedding_)
 
 
 def test_umap_missing_package_message(monkeypatch):
@@ -330,12 +408,25 @@ def test_project_trajectory_pca_columns_and_nearest_words():
         "y",
         "nearest",
         "similarity",
+        "placed",
+        "top3",
+        "map_agree",
     ]
     assert df.token.tolist() == ["<t0>", "<t1>", "<t0>", "<t1>"]
     assert df.kind.tolist() == ["unk", "oov", "unk", "oov"]
     assert df.step.tolist() == [0, 0, 10, 10] and df.epoch.tolist() == [0.0, 0.0, 0.5, 0.5]
     assert df.nearest.tolist() == ["", "north", "east", "north"]
     np.testing.assert_allclose(df.similarity, [np.nan, 1.0, 1.0, 2 / np.sqrt(5)], atol=1e-6)
+    # The zero row has no direction: not trained yet, drawn nowhere.
+    assert df.placed.tolist() == [False, True, True, True]
+    assert np.isnan(df.x[0]) and np.isnan(df.y[0]) and df.map_agree[0] == -1
+    assert df.top3.tolist() == [
+        "not trained yet",
+        "north 1.00, east 0.00, west 0.00",
+        "east 1.00, north 0.00, south 0.00",
+        "north 0.89, east 0.00, west 0.00",
+    ]
+    assert df.map_agree.tolist()[1:] == [4, 4, 4]  # only 4 words: all 4 agree
     # The token at exactly "east" sits exactly on east's reference point.
     np.testing.assert_array_equal(df[["x", "y"]].to_numpy()[2], p.embedding_[0])
 

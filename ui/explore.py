@@ -1,7 +1,11 @@
 """The Explore page's projections: fitted once per (method, parameters, reference size) per run.
 
-A projection is stored in ``st.session_state.projections`` (per user); the reference layouts
-themselves are cached by ``pe_core.projection`` (memory + disk, keyed by the data).
+One map per run: the reference is chosen from the run's data alone (its dataset words, then the
+most frequent words), never from where the tokens went, so the Train page's live map and the
+Explore map at the same method and size are the same map: same words, same axes, the same
+projector object for PCA. A projection is stored in ``st.session_state.projections`` (per
+user); the reference layouts themselves are cached by ``pe_core.projection`` (memory + disk,
+keyed by the data).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import pandas as pd
 import streamlit as st
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
+#: Reference words of the run's map (the live map on Train and Explore's default).
+DEFAULT_REFERENCE = 2000
 
 
 @dataclass
@@ -25,6 +31,8 @@ class Projection:
     reference_idx: np.ndarray
     frame: pd.DataFrame
     notices: list[str] = field(default_factory=list)
+    #: ``pe_core.faithfulness.Faithfulness`` of this map for the run's tokens.
+    faithfulness: Any = None
     #: The last animated map drawn, keyed by its options: reruns that change nothing else
     #: (picking a token for the path table, ...) do not rebuild it (about 1 s at k = 150).
     last_figure: tuple[tuple, Any] | None = None
@@ -35,16 +43,22 @@ def projection_key(method: str, params: dict, n_ref: int) -> tuple:
     return (id(result), method, tuple(sorted(params.items())), int(n_ref))
 
 
-def reference_indices(result, vectors, n: int) -> np.ndarray:
-    """Rows of ``vectors`` drawn on the map: the tokens' neighbours, dataset words, frequent."""
+def run_reference(vectors, vocabulary, n: int = DEFAULT_REFERENCE) -> np.ndarray:
+    """Rows of ``vectors`` on the run's map: the dataset's words, then the most frequent ones.
+
+    Known before training starts (the tokens' positions play no part), so the live map and
+    every later map of the run share it.
+    """
     from pe_core.projection import choose_reference
 
     return choose_reference(
-        vectors,
-        dataset_words=result.vocabulary.frozen_words,
-        trainable_matrix=result.trajectory[-1],
-        n=min(int(n), len(vectors)),
+        vectors, dataset_words=vocabulary.frozen_words, n=min(int(n), len(vectors))
     )
+
+
+def reference_indices(result, vectors, n: int) -> np.ndarray:
+    """The run's reference words at size ``n`` (see :func:`run_reference`)."""
+    return run_reference(vectors, result.vocabulary, n)
 
 
 def export_reference(result, vectors) -> np.ndarray:
@@ -59,18 +73,40 @@ def compute(method: str, params: dict, n_ref: int, progress) -> Projection:
     s = st.session_state
     result, vectors = s.result, s.run_vectors
     idx = reference_indices(result, vectors, n_ref)
-    projector = Projector(
-        METHODS[method], random_state=int(result.seed), progress=progress, **params
-    )
-    projector.fit_vectors(vectors, idx)
+    projector = _live_map(method, params, idx)
+    if projector is None:
+        projector = Projector(
+            METHODS[method], random_state=int(result.seed), progress=progress, **params
+        )
+        projector.fit_vectors(vectors, idx)
     frame = project_trajectory(result, projector, vectors, progress=progress)
     proj = Projection(method, projector, idx, frame, list(projector.notices))
+    proj.faithfulness = map_faithfulness(projector, result, frame)
     # Keep one projection per method so switching back is instant, and memory stays bounded.
     s.projections = {
         k: v for k, v in s.projections.items() if k[0] == id(result) and k[1] != method
     }
     s.projections[projection_key(method, params, n_ref)] = proj
     return proj
+
+
+def _live_map(method: str, params: dict, idx: np.ndarray):
+    """The Train page's live map when it is the map asked for (PCA, same reference)."""
+    live = st.session_state.get("live_projector")
+    if live is None or METHODS[method] != live.method or params != {"sphereize": False}:
+        return None
+    if getattr(live, "reference_idx_", None) is None:
+        return None
+    return live if np.array_equal(live.reference_idx_, idx) else None
+
+
+def map_faithfulness(projector, result, frame: pd.DataFrame):
+    """Near, tortuosity and largest step of the run's tokens on ``projector``'s map."""
+    from pe_core.faithfulness import faithfulness
+
+    traj = np.asarray(result.trajectory)
+    xy = frame[["x", "y"]].to_numpy(dtype=float).reshape(traj.shape[0], traj.shape[1], 2)
+    return faithfulness(projector.reference_, projector.embedding_, traj, xy)
 
 
 def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kinds=None):

@@ -17,9 +17,6 @@ import streamlit as st
 from ui import state
 from ui.runs import REGISTRY, ThreadJob, session_alive
 
-#: Reference words on the live map (PCA of the most relevant frozen words).
-LIVE_REFERENCE = 1500
-
 
 def is_running(run) -> bool:
     """True while ``run`` is queued or training."""
@@ -52,12 +49,17 @@ def train_kwargs() -> dict[str, Any]:
 
 
 def live_projector(vectors, vocab):
-    """A PCA map fitted on the frozen words the dataset uses (the live map's fixed reference)."""
-    from pe_core.projection import Projector, choose_reference
+    """The run's PCA map: the run's reference (``explore.run_reference``), fitted once.
 
-    n = min(LIVE_REFERENCE, len(vectors))
-    idx = choose_reference(vectors, dataset_words=vocab.frozen_words, n=n)
-    return Projector("pca").fit_vectors(vectors, idx)
+    Explore's PCA map at the default size is this very object, so the two pages show one map.
+    """
+    from pe_core.projection import Projector
+    from ui.explore import run_reference
+
+    idx = run_reference(vectors, vocab)
+    projector = Projector("pca").fit_vectors(vectors, idx)
+    projector.reference_idx_ = idx
+    return projector
 
 
 #: One start at a time per process: a press from a second tab of the same session (whose
