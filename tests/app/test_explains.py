@@ -1,0 +1,71 @@
+"""AppTest of the controls that make the map explain itself (issue 13), on one tiny demo run.
+
+The run is trained once per module in-process and handed to each fresh AppTest session, so
+every control is tested on a real result without a training run per test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pe_core.closeness import WEAK_COSINE
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def demo_run():
+    from pe_core.demo import demo_dataset, demo_vectors
+    from pe_core.training import train
+
+    vectors, data = demo_vectors(), demo_dataset()
+    result = train(
+        vectors,
+        data.texts,
+        data.labels,
+        label_names=data.label_names,
+        epochs=3,
+        batch_size=32,
+        learning_rate=0.01,
+        snapshot_every=10,
+        min_oov_count=3,
+        seed=0,
+    )
+    return vectors, result
+
+
+def _session(demo_run, page: str) -> AppTest:
+    vectors, result = demo_run
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state["result"] = result
+    at.session_state["run_vectors"] = vectors
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == []
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_neighbour_list_threshold_greys_a_weak_list(demo_run):
+    at = _session(demo_run, "pages/neighbours.py")
+    assert at.slider(key="nb_weak").value == WEAK_COSINE
+    # Raise the threshold above every cosine: the token's list is headed "no close word yet".
+    at.selectbox(key="nb_token").set_value("<smile>").run()
+    at.slider(key="nb_weak").set_value(0.9).run()
+    assert not at.exception, at.exception
+    assert "no close word yet (best cosine" in _markdown(at)
+    summary = at.dataframe[-1].value
+    ends = summary.set_index("token")["nearest at the end"]
+    assert ends["<unk>"] == "zero vector: no direction yet"  # <unk> never occurs in the demo
+    assert ends.drop("<unk>").str.startswith("no close word yet (best cosine").all()
+    at.slider(key="nb_weak").set_value(0.0).run()
+    assert "no close word yet" not in _markdown(at)
+    assert len(at.dataframe[0].value["word"]) == at.slider(key="opt_nb_k").value
