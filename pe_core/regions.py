@@ -122,7 +122,7 @@ def region_annotations(
 
     Each label sits on the densest part of its region in 2-D (the member with most of its
     region within a small radius), moved to the next densest member while its box would leave
-    the plot or cover a label already placed or any point of ``avoid_xy`` (the token markers).
+    the plot (near an edge it is shifted inwards) or cover a label already placed or any point of ``avoid_xy`` (the token markers).
     Larger regions are placed first; a region with no free place has no label. ``keep``:
     region -> (x, y) in plot fractions to try first (the previous frame's place, so labels stay
     put while the tokens move); filled in with the places chosen. ``candidates``: the result
@@ -143,6 +143,8 @@ def region_annotations(
         if c in keep:
             tries = np.vstack([np.asarray(keep[c])[None], tries])
         for x, y in tries:
+            # A region at the edge of the map gets its label shifted inwards, not dropped.
+            x, y = np.clip(x, w / 2, 1 - w / 2), np.clip(y, _LABEL_H / 2, 1 - _LABEL_H / 2)
             box = (x - w / 2, y - _LABEL_H / 2, x + w / 2, y + _LABEL_H / 2)
             if _fits(box, placed, avoid):
                 placed.append(box)

@@ -69,3 +69,38 @@ def test_neighbour_list_threshold_greys_a_weak_list(demo_run):
     at.slider(key="nb_weak").set_value(0.0).run()
     assert "no close word yet" not in _markdown(at)
     assert len(at.dataframe[0].value["word"]) == at.slider(key="opt_nb_k").value
+
+
+def _map(at: AppTest):
+    import json
+
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def test_explore_region_labels_focus_token_and_colour_bar(demo_run):
+    at = _session(demo_run, "pages/explore.py")
+    layout = _map(at)["layout"]
+    regions = at.session_state["projections"]
+    names = set(next(iter(regions.values())).regions.names)
+    labels = [a["text"] for a in layout["annotations"]]
+    assert labels and set(labels) <= names  # only region labels, at least one placed
+    at.toggle(key="explore_regions").set_value(False).run()
+    assert "annotations" not in _map(at)["layout"] or not _map(at)["layout"]["annotations"]
+
+    at.selectbox(key="explore_focus").set_value("<smile>").run()
+    assert not at.exception, at.exception
+    fig = _map(at)
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["<b><smile></b>"]
+    assert "nearest words of <smile>" in [t.get("name") for t in fig["data"]]
+    assert any("**<smile>** at the end · true nearest words:" in m.value for m in at.markdown)
+
+    # A searched token is the focus too; a searched word gets a callout.
+    at.selectbox(key="explore_focus").set_value("(none)")
+    at.text_input(key="explore_search").set_value("<sad>").run()
+    assert "<b><sad></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
+    at.text_input(key="explore_search").set_value("happy").run()
+    assert "<b>happy</b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
+
+    at.selectbox(key="explore_colour_by").set_value("<smile>").run()
+    marker = _map(at)["data"][0]["marker"]
+    assert marker["colorbar"]["title"]["text"] == "cosine to <smile>"
