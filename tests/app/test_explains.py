@@ -104,3 +104,20 @@ def test_explore_region_labels_focus_token_and_colour_bar(demo_run):
     at.selectbox(key="explore_colour_by").set_value("<smile>").run()
     marker = _map(at)["data"][0]["marker"]
     assert marker["colorbar"]["title"]["text"] == "cosine to <smile>"
+
+
+def test_semantic_axis_defaults_and_typed_words(demo_run):
+    at = _session(demo_run, "pages/axis.py")
+    # The demo's label names are not words in its vectors: the built-in sentiment pair.
+    assert at.text_input(key="axis_pos").value == "good great love happy"
+    assert at.text_input(key="axis_neg").value == "bad awful hate sad"
+    chart = _map(at)
+    names = [t["name"] for t in chart["data"]]
+    assert "<smile>" in names and "<sad>" in names
+    moves = at.dataframe[0].value.set_index("token")
+    assert moves.loc["<smile>", "change"] > 0.05 > -0.05 > moves.loc["<sad>", "change"]
+    at.text_input(key="axis_pos").set_value("good nosuchword").run()
+    assert any("nosuchword" in e.value for e in at.error)
+    at.text_input(key="axis_pos").set_value("food").run()
+    assert [e.value for e in at.error] == []
+    assert _map(at)["layout"]["title"]["text"] == "On the axis bad awful hate sad ↔ food"
