@@ -7,7 +7,7 @@ import streamlit as st
 
 from pe_core.neighbours import nearest, neighbour_drift
 from pe_core.stored_neighbours import STORED_K
-from ui import explore, neighbour_list, neighbours, state
+from ui import change, explore, neighbour_list, neighbours, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -149,3 +149,21 @@ with shown_errors("Computing the drift"):
     summary = neighbour_list.drift_summary(drift, threshold)
     st.caption("All tokens: first and last neighbourhood, and the share of it kept (overlap).")
     st.dataframe(summary, width="stretch", hide_index=True)
+
+st.subheader("Neighbourhood change and distance travelled")
+st.caption(
+    f"Overlap (Jaccard) of {token}'s top {k} with its top {k} at its first trained snapshot "
+    "and at the final one: 1 = the same words, 0 = none in common. Distance: how far its "
+    "vector went from its initial row (L2) and from its first direction (cosine distance)."
+)
+with shown_errors("Measuring the neighbourhood change"):
+    from pe_core.neighbourhood import change_figure, change_ranking
+
+    curves = change.token_curves(result, vectors, token, min(k, 50))
+    st.plotly_chart(change_figure(curves, token, k), width="stretch", key="nb_change")
+    ranking = change_ranking(result, change.endpoints(result, vectors), min(k, 50))
+    st.caption(
+        f"All tokens, most changed first: **changed** = 1 - overlap of the first and final top "
+        f"{k}; ties by distance travelled."
+    )
+    st.dataframe(ranking.round(3), width="stretch", hide_index=True)

@@ -50,6 +50,12 @@ def _session(demo_run, page: str) -> AppTest:
     return at
 
 
+def _frame_with(at: AppTest, column: str):
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, f"no table with a {column!r} column"
+    return frames[0]
+
+
 def _markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -62,7 +68,7 @@ def test_neighbour_list_threshold_greys_a_weak_list(demo_run):
     at.slider(key="nb_weak").set_value(0.9).run()
     assert not at.exception, at.exception
     assert "no close word yet (best cosine" in _markdown(at)
-    summary = at.dataframe[-1].value
+    summary = _frame_with(at, "nearest at the end")
     ends = summary.set_index("token")["nearest at the end"]
     assert ends["<unk>"] == "zero vector: no direction yet"  # <unk> never occurs in the demo
     assert ends.drop("<unk>").str.startswith("no close word yet (best cosine").all()
@@ -121,3 +127,23 @@ def test_semantic_axis_defaults_and_typed_words(demo_run):
     at.text_input(key="axis_pos").set_value("food").run()
     assert [e.value for e in at.error] == []
     assert _map(at)["layout"]["title"]["text"] == "On the axis bad awful hate sad ↔ food"
+
+
+def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
+    at = _session(demo_run, "pages/neighbours.py")
+    at.selectbox(key="nb_token").set_value("<smile>").run()
+    at.slider(key="opt_nb_k").set_value(5).run()
+    assert not at.exception, at.exception
+    curves = at.session_state["_token_change_cache"]
+    assert curves[0][1:] == ("<smile>", 5)
+    assert curves[1].jaccard_final.iloc[-1] == 1.0  # the final list overlaps itself fully
+    ranking = _frame_with(at, "changed")
+    assert set(ranking.token) == set(demo_run[1].tokens)
+    assert ranking.token.iloc[-1] == "<unk>"  # never given a direction: ranked last
+    import json
+
+    titles = [
+        json.loads(c.proto.spec)["layout"].get("title", {}).get("text")
+        for c in at.get("plotly_chart")
+    ]
+    assert "How much the neighbourhood of <smile> changed" in titles
