@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import state
+from ui import state, verdict
 from ui.runs import REGISTRY, ThreadJob, session_alive
 
 #: Reference words on the live map (PCA of the most relevant frozen words).
@@ -72,6 +72,7 @@ def start_training() -> None:
         old.stop()
     s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
     s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
+    verdict.remember_setup("result")
     s.result, s.projections, s.drift = None, {}, {}
     s._live_frames, s._nb_memo = None, {}
     owner, session_state = session_id(), _raw_state()
@@ -320,6 +321,7 @@ def start_comparison(arms=("frozen", "dual", "full")) -> None:
     kwargs["variants"] = tuple(arms)
     job = CompareJob(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
     s.compare_job, s.comparison = job, None
+    verdict.remember_setup("comparison")
     session_state = _raw_state()
 
     def release() -> None:
