@@ -15,6 +15,7 @@ page = st.navigation(
         st.Page("pages/neighbours.py", title="Neighbours", icon=":material/hub:"),
         st.Page("pages/influence.py", title="Influence", icon=":material/bar_chart:"),
         st.Page("pages/axis.py", title="Semantic axis", icon=":material/linear_scale:"),
+        st.Page("pages/summary.py", title="Summary", icon=":material/summarize:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/sweep.py", title="Sweep", icon=":material/stacked_line_chart:"),
         st.Page("pages/export.py", title="Export", icon=":material/download:"),

@@ -147,3 +147,19 @@ def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
         for c in at.get("plotly_chart")
     ]
     assert "How much the neighbourhood of <smile> changed" in titles
+
+
+def test_summary_page_says_what_smile_and_sad_did_and_exports_a_report(demo_run):
+    at = _session(demo_run, "pages/summary.py")
+    text = _markdown(at)
+    assert "**`<smile>`**" in text and "**`<sad>`**" in text  # the named specials that moved
+    smile = next(m.value for m in at.markdown if m.value.startswith("**`<smile>`**"))
+    assert "towards good great love happy" in smile and "At the end it" in smile
+    sad = next(m.value for m in at.markdown if m.value.startswith("**`<sad>`**"))
+    assert "towards bad awful hate sad" in sad
+    labels = [a["text"] for a in _map(at)["layout"]["annotations"]]
+    proj = next(iter(at.session_state["projections"].values()))
+    assert labels and set(labels) <= set(proj.regions.names)
+    assert [b.proto.label for b in at.get("download_button")] == ["Export as report"]
+    at.multiselect(key="summary_picks").set_value(["😊"]).run()
+    assert "**`😊`**" in _markdown(at)
