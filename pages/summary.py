@@ -36,7 +36,7 @@ with shown_errors("Writing the summary"):
     with text:
         st.markdown(f"**{summary.headline}**")
         for story in summary.stories:
-            st.markdown(f"**`{story.token}`** · " + " ".join(story.sentences))
+            st.markdown(f"**`{story.token}`**\n" + "".join(f"\n- {x}" for x in story.sentences))
         if summary.comparison:
             st.markdown(summary.comparison)
     map_fig = summary_ui.map_figure(tokens)

@@ -183,9 +183,9 @@ def axis_figure(
     steps = scores["step"]
     x0, x1 = (float(steps.min()), float(steps.max())) if len(steps) else (0.0, 1.0)
     if spread:
-        for lo, hi, alpha, text in (
-            ("p5", "p95", 0.10, "middle 90 % of the words"),
-            ("p25", "p75", 0.18, "middle 50 %"),
+        for lo, hi, alpha, text, where in (
+            ("p5", "p95", 0.10, "middle 90 % of the words", "top left"),
+            ("p25", "p75", 0.18, "middle 50 %", "bottom left"),
         ):
             fig.add_hrect(
                 y0=spread[lo],
@@ -193,7 +193,7 @@ def axis_figure(
                 fillcolor=f"rgba(95,102,112,{alpha})",
                 line_width=0,
                 annotation_text=text,
-                annotation_position="top left",
+                annotation_position=where,
                 annotation_font={"size": 10, "color": "#5f6670"},
             )
     palette = qualitative.D3

@@ -117,7 +117,8 @@ def _near_on_map(neighbours, snapshot: int, ref_words, ref_xy):
     where = {w: i for i, w in enumerate(ref_words or [])}
     shown = [(w, c) for w, c in zip(words, cosines, strict=True) if w in where]
     rows = [where[w] for w, _ in shown]
-    text = [f"{w} {c:.2f}" for w, c in shown]
+    # The nearest words sit close together: name the first three, ring all of them.
+    text = [f"{w} {c:.2f}" if i < 3 else "" for i, (w, c) in enumerate(shown)]
     return text, ref_xy[rows, 0].astype(np.float32), ref_xy[rows, 1].astype(np.float32)
 
 

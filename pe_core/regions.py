@@ -224,26 +224,33 @@ def _annotation(name: str, x: float, y: float, xr, yr, color: str) -> dict:
     }
 
 
-def add_region_labels(fig, regions: Regions, ref_xy, df_tokens) -> int:
+def add_region_labels(fig, regions: Regions, ref_xy, df_tokens, avoid_xy=None) -> int:
     """Name the regions on a map figure of ``pe_core.plots`` (animated or static), in place.
 
     Animated maps get the labels of each frame in that frame's layout (a token moving under a
     label moves the label); a static map avoids every token position in ``df_tokens``.
     Annotations already in the figure (arrows, callouts) are kept. Returns how many regions are
-    labelled in the frame shown first.
+    labelled in the frame shown first. ``avoid_xy``: more points to keep clear on every frame
+    (e.g. the focus token's ringed nearest words).
     """
+    extra = np.zeros((0, 2)) if avoid_xy is None else np.asarray(avoid_xy, float).reshape(-1, 2)
     xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
     positions = {
         str(s): rows[["x", "y"]].to_numpy(dtype=float)
         for s, rows in df_tokens.groupby("snapshot", sort=True)
     }
     if not fig.frames:
-        labels = region_annotations(regions, ref_xy, xr, yr, df_tokens[["x", "y"]].to_numpy())
+        points = np.vstack([df_tokens[["x", "y"]].to_numpy(dtype=float), extra])
+        labels = region_annotations(regions, ref_xy, xr, yr, points)
         fig.layout.annotations = [*fig.layout.annotations, *labels]
         return len(labels)
     names = [f.name for f in fig.frames]
     per_frame = frame_annotations(
-        regions, ref_xy, xr, yr, [(n, positions.get(n, np.zeros((0, 2)))) for n in names]
+        regions,
+        ref_xy,
+        xr,
+        yr,
+        [(n, np.vstack([positions.get(n, np.zeros((0, 2))), extra])) for n in names],
     )
     for frame in fig.frames:
         frame.layout.annotations = [*(frame.layout.annotations or ()), *per_frame[frame.name]]

@@ -70,8 +70,8 @@ def _nearest_line(index, names, row, k: int, threshold: float) -> str:
     idx, cos = index.query(row[None], k=k)
     words, cosines = [names[i] for i in idx[0]], cos[0].tolist()
     if is_weak(cosines[0], threshold):
-        return f"had {weak_heading(cosines[0])}"
-    return f"was nearest to {describe_nearest(words, cosines, k, threshold)}"
+        return weak_heading(cosines[0])
+    return describe_nearest(words, cosines, k, threshold)
 
 
 def _start_sentence(token, path, steps, index, names, threshold) -> str:
@@ -80,10 +80,10 @@ def _start_sentence(token, path, steps, index, names, threshold) -> str:
         return f"{token} never got a direction: it is still the zero vector."
     first = _nearest_line(index, names, path[start], 3, threshold)
     if start == 0:
-        return f"At the start it {first}."
+        return f"Start: {first}."
     return (
-        f"It started with no direction (a zero vector); after its first updates (step "
-        f"{int(steps[start])}) it {first}."
+        f"Start: no direction (a zero vector); after its first updates (step "
+        f"{int(steps[start])}): {first}."
     )
 
 
@@ -99,9 +99,8 @@ def _axis_sentence(axis, scores, word_scores) -> tuple[str, float]:
     beaten = min(share if share >= 0.5 else 1 - share, 0.99)
     size = "barely" if abs(change) < 0.05 else "clearly" if abs(change) >= 0.15 else "somewhat"
     return (
-        f"On the axis {axis.name} it moved {change:+.2f} ({size}; from {start:.2f} to "
-        f"{end:.2f}) towards {towards}, ending nearer {' '.join(pole)} than {beaten:.0%} of "
-        "the words.",
+        f"Axis {axis.name}: moved {change:+.2f} towards {towards} ({size}; {start:.2f} → "
+        f"{end:.2f}); now nearer {' '.join(pole)} than {beaten:.0%} of the words.",
         change,
     )
 
@@ -120,9 +119,8 @@ def _change_sentence(kept: float, k: int, travelled: float) -> str:
         else "hardly"
     )
     return (
-        f"Its neighbourhood changed {how}: {same} of its first {k} nearest words are still "
-        f"among its last {k} (Jaccard {kept:.2f}); its vector travelled {travelled:.2f} (L2) "
-        "from its initial row."
+        f"Neighbourhood changed {how}: {same} of its first {k} nearest words remain "
+        f"(Jaccard {kept:.2f}); the vector travelled {travelled:.2f} (L2) from its initial row."
     )
 
 
@@ -152,7 +150,7 @@ def token_story(
     if not np.any(path[-1]):
         return story
     end = _nearest_line(index, names, path[-1], 3, threshold)
-    story.sentences.append(f"At the end it {end}.")
+    story.sentences.append(f"End: {end}.")
     if axis is not None:
         ws = np.asarray(word_scores if word_scores is not None else [], dtype=float)
         text, story.axis_change = _axis_sentence(axis, axis.score(path), ws[np.isfinite(ws)])

@@ -54,13 +54,13 @@ def test_summary_sentences_say_where_tokens_went_and_admit_weak_results():
         k=2,
     )
     smile, sad, url, unk = summary.stories
-    assert smile.sentences[1] == "At the end it was nearest to good 1.00, great 0.99, table 0.00."
+    assert smile.sentences[1] == "End: good 1.00, great 0.99, table 0.00."
     assert "towards good great" in smile.sentences[2] and smile.axis_change > 0.5
     assert "towards bad awful" in sad.sentences[2] and sad.axis_change < -0.5
-    assert url.sentences[1] == "At the end it had no close word yet (best cosine 0.11)."
+    assert url.sentences[1] == "End: no close word yet (best cosine 0.11)."
     assert unk.sentences == ["<unk> never got a direction: it is still the zero vector."]
-    assert smile.sentences[0].startswith("It started with no direction (a zero vector); after")
-    assert smile.kept == 1 / 3 and "1 of its first 2 nearest words" in smile.sentences[3]
+    assert smile.sentences[0].startswith("Start: no direction (a zero vector); after its first")
+    assert smile.kept == 1 / 3 and "1 of its first 2 nearest words remain" in smile.sentences[3]
     assert summary.headline.startswith("A bag classifier trained 4 token rows")
     assert summary.comparison.startswith("Run Compare")
 

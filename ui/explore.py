@@ -112,16 +112,19 @@ def _decorate(fig, proj: Projection, frame, search: str, focus, regions: bool) -
     from pe_core.plots import KIND_COLORS
 
     xy, words = proj.projector.embedding_, proj.projector.words_
+    ringed = None
     if focus and focus in set(frame.token):
         kind = frame.loc[frame.token == focus, "kind"].iloc[0]
         near = nearest_words_of(proj, focus)
         focusing.add_focus(
             fig, frame, focus, KIND_COLORS[kind], ref_xy=xy, ref_words=words, neighbours=near
         )
+        ever = {w for ws, _ in near.values() for w in ws}
+        ringed = xy[[i for i, w in enumerate(words or []) if w in ever]]  # keep them readable
     if regions:
         from pe_core.regions import add_region_labels
 
-        add_region_labels(fig, regions_of(proj), xy, frame)
+        add_region_labels(fig, regions_of(proj), xy, frame, avoid_xy=ringed)
     if search and search != focus:
         focusing.add_word_callout(fig, search, xy, words)
 

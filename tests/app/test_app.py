@@ -175,7 +175,7 @@ def test_tiny_training_run_then_explore_neighbours_export():
     assert at.get("plotly_chart"), "the live map and curves are drawn"
     metrics = {m.label: m.value for m in at.metric}
     # The demo's 600 validation rows: 200 / 204 / 196 (stratified), so "always neutral".
-    assert metrics["Majority baseline"] == "34.0%", metrics
+    assert metrics["Majority baseline (always 'neutral')"] == "34.0%", metrics
     assert "Validation accuracy" in metrics and "Validation macro-F1" in metrics
     assert not [w.value for w in at.warning if "previous setup" in w.value]
     at.number_input(key="opt_seed").set_value(1).run()  # the settings now differ from the run's

@@ -154,7 +154,7 @@ def test_summary_page_says_what_smile_and_sad_did_and_exports_a_report(demo_run)
     text = _markdown(at)
     assert "**`<smile>`**" in text and "**`<sad>`**" in text  # the named specials that moved
     smile = next(m.value for m in at.markdown if m.value.startswith("**`<smile>`**"))
-    assert "towards good great love happy" in smile and "At the end it" in smile
+    assert "towards good great love happy" in smile and "End: " in smile
     sad = next(m.value for m in at.markdown if m.value.startswith("**`<sad>`**"))
     assert "towards bad awful hate sad" in sad
     labels = [a["text"] for a in _map(at)["layout"]["annotations"]]
