@@ -66,6 +66,9 @@ snap = c[4].slider(
     help="0 is the initial row; the last is the end of training.",
 )
 st.caption(f"Snapshot {snap}: step {int(result.steps[snap])}, epoch {result.epochs[snap]:.2f}")
+if st.button(f"Show {token} on the map", icon=":material/scatter_plot:", key="nb_show_on_map"):
+    s.explore_focus = token  # Explore draws it as the focus token
+    st.switch_page("pages/explore.py")
 
 score_name = "cosine" if metric == "cosine" else "distance"
 left, right = st.columns(2)

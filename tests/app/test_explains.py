@@ -163,3 +163,12 @@ def test_summary_page_says_what_smile_and_sad_did_and_exports_a_report(demo_run)
     assert [b.proto.label for b in at.get("download_button")] == ["Export as report"]
     at.multiselect(key="summary_picks").set_value(["😊"]).run()
     assert "**`😊`**" in _markdown(at)
+
+
+def test_neighbours_show_on_the_map_opens_explore_with_the_focus_token(demo_run):
+    at = _session(demo_run, "pages/neighbours.py")
+    at.selectbox(key="nb_token").set_value("<sad>").run()
+    at.button(key="nb_show_on_map").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="explore_focus").value == "<sad>"
+    assert "<b><sad></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
