@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import runtime, sidebar, state, warmup
+from ui import runtime, sidebar, state, urlstate, warmup
 
 st.set_page_config(page_title="PE Lab", page_icon="🧭", layout="wide")
 runtime.keep_keras_state()
@@ -21,7 +21,9 @@ page = st.navigation(
         st.Page("pages/export.py", title="Export", icon=":material/download:"),
     ]
 )
+urlstate.restore()  # a link or a reload: the view from the URL, the run from the store
 state.init_session()
+urlstate.publish()
 sidebar.render()
 page.run()
 warmup.start_after_first_page()  # TensorFlow and numba load in the background from now on

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import explore, state
+from ui import explore, state, urlstate
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -14,6 +14,7 @@ st.caption(
 )
 result = state.require_result("Nothing to explore yet")
 
+urlstate.keep_valid("opt_method", explore.METHODS, "PCA")
 c = st.columns([1.2, 1, 1, 1])
 method = c[0].radio(
     "Method", list(explore.METHODS), persist_state="session", key="opt_method", horizontal=True
@@ -78,6 +79,8 @@ proj = s.projections[key]
 for notice in proj.notices:
     st.caption(notice)
 tokens = list(result.tokens)
+urlstate.keep_valid("explore_focus", ["(none)", *tokens], "(none)")
+urlstate.keep_valid("explore_colour_by", ["(none)", *tokens], "(none)")
 c = st.columns([1.2, 1.2, 1.3, 0.8, 0.8])
 focus = c[0].selectbox(
     "Focus token",

@@ -172,3 +172,75 @@ def test_neighbours_show_on_the_map_opens_explore_with_the_focus_token(demo_run)
     assert not at.exception, at.exception
     assert at.selectbox(key="explore_focus").value == "<sad>"
     assert "<b><sad></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
+
+
+def _url_harness():
+    # What app.py does around the page: restore at a session's start, publish on every run.
+    import streamlit as st
+
+    from ui import urlstate
+
+    urlstate.restore()
+    st.session_state.setdefault("result", None)
+    urlstate.publish()
+    st.caption(urlstate.notice() or "-")
+
+
+def test_the_view_is_in_the_url_and_a_reload_gets_the_run_back(demo_run):
+    # AppTest reruns a multipage app's page alone (not app.py), so the URL glue is driven by
+    # a harness doing what app.py does; the browser test reloads the real app.
+    vectors, result = demo_run
+    at = AppTest.from_function(_url_harness)
+    at.session_state["result"], at.session_state["run_vectors"] = result, vectors
+    at.session_state["explore_focus"], at.session_state["opt_trails"] = "<smile>", False
+    at.session_state["axis_pos"] = "good great"
+    at.run()
+    assert not at.exception, at.exception
+    params = dict(at.query_params)
+    assert params["focus"] == "<smile>" and params["trails"] == "0", params
+    assert params["axis_pos"] == "good great"
+    assert "Kept for a reload" in at.caption[0].value
+
+    # A reload is a new session with the same URL: same view settings, same run.
+    again = AppTest.from_function(_url_harness)
+    for name, value in params.items():
+        again.query_params[name] = value
+    again.run()
+    assert again.session_state["result"] is result
+    assert again.session_state["run_vectors"] is vectors
+    assert again.session_state["explore_focus"] == "<smile>"
+    assert again.session_state["opt_trails"] is False
+    assert dict(again.query_params)["run"] == params["run"]
+
+    # A link to a run the server no longer has says so.
+    lost = AppTest.from_function(_url_harness)
+    lost.query_params["run"] = "gone"
+    lost.run()
+    assert "no longer on the server" in lost.caption[0].value
+    assert lost.session_state["result"] is None
+
+
+def test_a_bad_focus_from_a_link_falls_back_to_none(demo_run):
+    vectors, result = demo_run
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state["result"], at.session_state["run_vectors"] = result, vectors
+    at.session_state["explore_focus"] = "<nope>"  # e.g. a link made for another run
+    at.session_state["opt_method"] = "Isomap"
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="explore_focus").value == "(none)"
+    assert at.radio(key="opt_method").value == "PCA"
+
+
+def test_run_store_is_bounded_and_expires():
+    from ui.urlstate import RunStore
+
+    store = RunStore(size=2, seconds=10)
+    store.put("a", {"x": 1}, now=0)
+    store.put("b", {"x": 2}, now=1)
+    assert store.get("a", now=2) == {"x": 1}  # opening a run keeps it alive
+    store.put("c", {"x": 3}, now=3)  # over the size: the least recently used ("b") goes
+    assert store.get("b", now=3) is None and len(store) == 2
+    assert store.get("a", now=11) == {"x": 1}
+    assert store.get("c", now=14) is None  # not opened for more than 10 s
