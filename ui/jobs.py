@@ -255,8 +255,8 @@ def _live_frame(run):
 def run_status_text() -> str:
     """One line for the sidebar."""
     run = st.session_state.get("run")
-    if run is None:
-        return "not started"
+    if run is None:  # a result without its run came back from the store after a reload
+        return "done" if st.session_state.get("result") is not None else "not started"
     p = run.progress()
     if p["state"] == "running":
         return f"training {p['fraction']:.0%}"
