@@ -82,7 +82,7 @@ def regions_of(proj: Projection):
     from pe_core.regions import find_regions
 
     if proj.regions is None:
-        seed = int(st.session_state.result.seed)
+        seed = int(getattr(proj.projector, "random_state", 0))  # the run's seed (compute())
         proj.regions = find_regions(proj.projector.reference_, proj.projector.words_, seed=seed)
     return proj.regions
 
