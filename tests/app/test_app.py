@@ -20,6 +20,8 @@ PAGES = [
     "pages/explore.py",
     "pages/neighbours.py",
     "pages/influence.py",
+    "pages/axis.py",
+    "pages/summary.py",
     "pages/compare.py",
     "pages/sweep.py",
     "pages/export.py",
