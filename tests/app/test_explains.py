@@ -102,8 +102,8 @@ def test_explore_region_labels_focus_token_and_colour_bar(demo_run):
 
     # A searched token is the focus too; a searched word gets a callout.
     at.selectbox(key="explore_focus").set_value("(none)")
-    at.text_input(key="explore_search").set_value("<sad>").run()
-    assert "<b><sad></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
+    at.text_input(key="explore_search").set_value("<sadface>").run()
+    assert "<b><sadface></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
     at.text_input(key="explore_search").set_value("happy").run()
     assert "<b>happy</b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
 
@@ -119,9 +119,9 @@ def test_semantic_axis_defaults_and_typed_words(demo_run):
     assert at.text_input(key="axis_neg").value == "bad awful hate sad"
     chart = _map(at)
     names = [t["name"] for t in chart["data"]]
-    assert "<smile>" in names and "<sad>" in names
+    assert "<smile>" in names and "<sadface>" in names
     moves = at.dataframe[0].value.set_index("token")
-    assert moves.loc["<smile>", "change"] > 0.05 > -0.05 > moves.loc["<sad>", "change"]
+    assert moves.loc["<smile>", "change"] > 0.05 > -0.05 > moves.loc["<sadface>", "change"]
     at.text_input(key="axis_pos").set_value("good nosuchword").run()
     assert any("nosuchword" in e.value for e in at.error)
     at.text_input(key="axis_pos").set_value("food").run()
@@ -152,10 +152,10 @@ def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
 def test_summary_page_says_what_smile_and_sad_did_and_exports_a_report(demo_run):
     at = _session(demo_run, "pages/summary.py")
     text = _markdown(at)
-    assert "**`<smile>`**" in text and "**`<sad>`**" in text  # the named specials that moved
+    assert "**`<smile>`**" in text and "**`<sadface>`**" in text  # the named specials that moved
     smile = next(m.value for m in at.markdown if m.value.startswith("**`<smile>`**"))
     assert "towards good great love happy" in smile and "End: " in smile
-    sad = next(m.value for m in at.markdown if m.value.startswith("**`<sad>`**"))
+    sad = next(m.value for m in at.markdown if m.value.startswith("**`<sadface>`**"))
     assert "towards bad awful hate sad" in sad
     labels = [a["text"] for a in _map(at)["layout"]["annotations"]]
     proj = next(iter(at.session_state["projections"].values()))
@@ -167,11 +167,11 @@ def test_summary_page_says_what_smile_and_sad_did_and_exports_a_report(demo_run)
 
 def test_neighbours_show_on_the_map_opens_explore_with_the_focus_token(demo_run):
     at = _session(demo_run, "pages/neighbours.py")
-    at.selectbox(key="nb_token").set_value("<sad>").run()
+    at.selectbox(key="nb_token").set_value("<sadface>").run()
     at.button(key="nb_show_on_map").click().run()
     assert not at.exception, at.exception
-    assert at.selectbox(key="explore_focus").value == "<sad>"
-    assert "<b><sad></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
+    assert at.selectbox(key="explore_focus").value == "<sadface>"
+    assert "<b><sadface></b>" in [a["text"] for a in _map(at)["layout"]["annotations"]]
 
 
 def _url_harness():
