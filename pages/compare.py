@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core.arms import BASE_ARMS, EXTRA_ARMS
-from ui import jobs, state
+from ui import jobs, state, verdict
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -92,6 +92,7 @@ if comparison is not None:
     from pe_core import plots
 
     with shown_errors("Showing the comparison"):
+        verdict.previous_setup_note("comparison")
         st.success(comparison.summary() + ".", icon=":material/insights:")
         st.dataframe(jobs.comparison_table(comparison), width="stretch", hide_index=True)
         st.caption("Per-epoch curves of each variant (same axes meaning in every tab).")

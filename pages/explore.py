@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import explore, state
+from ui import explore, state, urlstate
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -14,6 +14,7 @@ st.caption(
 )
 result = state.require_result("Nothing to explore yet")
 
+urlstate.keep_valid("opt_method", explore.METHODS, "PCA")
 c = st.columns([1.2, 1, 1, 1])
 method = c[0].radio(
     "Method", list(explore.METHODS), persist_state="session", key="opt_method", horizontal=True
@@ -81,22 +82,40 @@ for notice in proj.notices:
     st.caption(notice)
 if proj.faithfulness is not None:
     st.caption(proj.faithfulness.line())
-c = st.columns([1.3, 1.3, 1, 1])
-search = c[0].text_input(
+tokens = list(result.tokens)
+urlstate.keep_valid("explore_focus", ["(none)", *tokens], "(none)")
+urlstate.keep_valid("explore_colour_by", ["(none)", *tokens], "(none)")
+c = st.columns([1.2, 1.2, 1.3, 0.8, 0.8])
+focus = c[0].selectbox(
+    "Focus token",
+    ["(none)", *tokens],
+    persist_state="session",
+    key="explore_focus",
+    help="Drawn large with its name, its path emphasised, the other tokens dimmed, and its "
+    "true nearest words ringed on the map.",
+)
+search = c[1].text_input(
     "Search a word or token",
     persist_state="session",
     key="explore_search",
     placeholder="e.g. happy or <smile>",
 )
-tokens = list(result.tokens)
-colour_by = c[1].selectbox(
+colour_by = c[2].selectbox(
     "Colour words by a token's neighbourhood",
     ["(none)", *tokens],
     persist_state="session",
     key="explore_colour_by",
 )
-trails = c[2].toggle("Trails", persist_state="session", key="opt_trails")
-kinds = c[3].multiselect(
+trails = c[3].toggle("Trails", persist_state="session", key="opt_trails")
+regions = c[4].toggle(
+    "Region labels",
+    value=True,
+    persist_state="session",
+    key="explore_regions",
+    help="The words are grouped into regions by their full vectors (not by the picture); "
+    "each region is named by its most representative words.",
+)
+kinds = st.multiselect(
     "Kinds",
     sorted(set(result.token_kinds)),
     default=explore.default_kinds(result),
@@ -104,23 +123,21 @@ kinds = c[3].multiselect(
     help="With many tokens only <unk> and the specials are drawn at first; add oov to see "
     "the OOV words too.",
 )
+focus = explore.focus_of(search, None if focus == "(none)" else focus, tokens)
 
 with shown_errors("Drawing the map"):
+    options = {"search": search, "kinds": kinds, "regions": regions, "focus": focus}
     fig = explore.figure(
-        proj,
-        search=search,
-        colour_by=None if colour_by == "(none)" else colour_by,
-        trails=trails,
-        kinds=kinds,
+        proj, colour_by=None if colour_by == "(none)" else colour_by, trails=trails, **options
     )
+    if focus:
+        st.markdown(explore.focus_caption(proj, focus))
     tab_anim, tab_paths = st.tabs(["Animated map", "Start → end"])
     with tab_anim:
         st.caption("Press ▶ Play or drag the slider; every token starts at its initial row.")
         st.plotly_chart(fig, width="stretch", key="explore_map")
     with tab_paths:
-        st.plotly_chart(
-            explore.paths(proj, search=search, kinds=kinds), width="stretch", key="explore_paths"
-        )
+        st.plotly_chart(explore.paths(proj, **options), width="stretch", key="explore_paths")
     if search and not explore.found(proj, search):
         st.warning(f"{search!r} is neither a reference word on this map nor a trainable token.")
 

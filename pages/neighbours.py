@@ -5,9 +5,9 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from pe_core.neighbours import neighbour_drift
+from pe_core.neighbours import nearest, neighbour_drift
 from pe_core.stored_neighbours import STORED_K
-from ui import explore, neighbours, state
+from ui import change, explore, neighbour_list, neighbours, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -17,6 +17,13 @@ s = st.session_state
 def _track_options(vectors) -> list[str]:
     # The most frequent words first (GloVe order); a long list stays usable with type-ahead.
     return list(vectors.words[:20_000])
+
+
+def _best_cosine(vectors, row, metric: str, scores) -> float:
+    # The "no close word" rule is about cosine; with the euclidean metric ask for it separately.
+    if metric == "cosine":
+        return float(scores[0])
+    return float(nearest(vectors.matrix, row[None], k=1, metric="cosine")[1][0, 0])
 
 
 st.title("Neighbours")
@@ -29,7 +36,7 @@ vectors = s.run_vectors
 tokens = list(result.tokens)
 last = len(result.trajectory) - 1
 
-c = st.columns([1.4, 1, 1, 2])
+c = st.columns([1.4, 1, 1, 1, 2])
 token = c[0].selectbox(
     "Token",
     tokens,
@@ -49,8 +56,9 @@ k = c[1].slider(
 metric = c[2].radio(
     "Metric", ["cosine", "euclidean"], persist_state="session", key="opt_nb_metric", horizontal=True
 )
+threshold = neighbour_list.threshold_slider(c[3], "nb_weak")
 if last > 0:
-    snap = c[3].slider(
+    snap = c[4].slider(
         "Snapshot",
         0,
         last,
@@ -60,8 +68,11 @@ if last > 0:
     )
 else:  # a run stopped before its first batch: only the initial rows (a 0..0 slider raises)
     snap = 0
-    c[3].caption("One snapshot only: the run stopped before its first batch.")
+    c[4].caption("One snapshot only: the run stopped before its first batch.")
 st.caption(f"Snapshot {snap}: step {int(result.steps[snap])}, epoch {result.epochs[snap]:.2f}")
+if st.button(f"Show {token} on the map", icon=":material/scatter_plot:", key="nb_show_on_map"):
+    s.explore_focus = token  # Explore draws it as the focus token
+    st.switch_page("pages/explore.py")
 
 score_name = "cosine" if metric == "cosine" else "distance"
 left, right = st.columns(2)
@@ -75,10 +86,12 @@ with left, shown_errors("Finding the neighbours"):
         )
     else:
         words, scores = neighbours.top_of(result, vectors, token, snap, k, metric)
-        st.dataframe(
-            {"rank": range(1, len(words) + 1), "word": words, score_name: scores},
-            width="stretch",
-            hide_index=True,
+        neighbour_list.show(
+            words,
+            scores,
+            best_cosine=_best_cosine(vectors, row, metric, scores),
+            threshold=threshold,
+            score_name=score_name,
         )
 
 with right, shown_errors("Querying"):
@@ -94,7 +107,18 @@ with right, shown_errors("Querying"):
             result, vectors, query, snap, k, metric
         )
         a, b = st.columns(2)
-        a.dataframe({"word": words, score_name: scores}, width="stretch", hide_index=True)
+        q = result.trajectory[snap, tokens.index(query)] if query in tokens else None
+        if q is None and query in vectors:
+            q = vectors.vector(query)
+        with a:
+            neighbour_list.show(
+                words,
+                scores,
+                best_cosine=_best_cosine(vectors, q, metric, scores),
+                threshold=threshold,
+                score_name=score_name,
+                ranks=False,
+            )
         b.dataframe({"token": near_tokens, score_name: tscores}, width="stretch", hide_index=True)
 
 st.subheader("Drift over training")
@@ -141,8 +165,24 @@ with shown_errors("Computing the drift"):
     if track:
         mine = replace(drift, similarity=drift.similarity[drift.similarity.token == token])
         st.plotly_chart(plots.similarity_figure(mine, track), width="stretch", key="nb_similarity")
-    summary = drift.summary.copy()
-    for col in ("first_top", "last_top"):
-        summary[col] = summary[col].map(lambda ws: ", ".join(ws[:8]))
+    summary = neighbour_list.drift_summary(drift, threshold)
     st.caption("All tokens: first and last neighbourhood, and the share of it kept (overlap).")
     st.dataframe(summary, width="stretch", hide_index=True)
+
+st.subheader("Neighbourhood change and distance travelled")
+st.caption(
+    f"Overlap (Jaccard) of {token}'s top {k} with its top {k} at its first trained snapshot "
+    "and at the final one: 1 = the same words, 0 = none in common. Distance: how far its "
+    "vector went from its initial row (L2) and from its first direction (cosine distance)."
+)
+with shown_errors("Measuring the neighbourhood change"):
+    from pe_core.neighbourhood import change_figure, change_ranking
+
+    curves = change.token_curves(result, vectors, token, min(k, 50))
+    st.plotly_chart(change_figure(curves, token, k), width="stretch", key="nb_change")
+    ranking = change_ranking(result, change.endpoints(result, vectors), min(k, 50))
+    st.caption(
+        f"All tokens, most changed first: **changed** = 1 - overlap of the first and final top "
+        f"{k}; ties by distance travelled."
+    )
+    st.dataframe(ranking.round(3), width="stretch", hide_index=True)

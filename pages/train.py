@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import jobs, state
+from ui import jobs, state, verdict
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -114,6 +114,9 @@ def live() -> None:
             st.error(f"The run failed: {view.message}\n\nChange the settings and start again.")
         elif view.finished:
             st.success(view.text_done, icon=":material/check_circle:")
+            if s.get("result") is not None:
+                verdict.previous_setup_note("result")
+                verdict.train_context(s.result)
         for notice in view.notices:
             st.caption(notice)
         col_map, col_curves = st.columns([3, 2])

@@ -34,8 +34,10 @@ TABLE_COLUMNS = [
     "trainable_row_shift",
     "frozen_row_shift",
 ]
-# A last-epoch train-minus-val accuracy gap up to this is noise, not overfitting.
-OVERFIT_GAP = 0.01
+# A last-epoch train-minus-val accuracy gap up to this is noise, not overfitting: a few points
+# of accuracy between train and validation are normal on a few thousand texts. The sentence
+# states the threshold, so a reader can judge it.
+OVERFIT_GAP = 0.05
 CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1")
 
 
@@ -197,7 +199,8 @@ def _tagged(callback, variant: str, index: int, variants: tuple[str, ...]):
 
 def summarize(table: pd.DataFrame) -> str:
     """E.g. "dual trained 3,200 parameters (0.5% of full's 640,000) and reached 0.81 best val
-    accuracy vs 0.74 frozen and 0.79 full; full overfit most (train-val gap 0.15)"."""
+    accuracy vs 0.74 frozen and 0.79 full; full overfit most (train-val gap 0.15, beyond the
+    0.05 taken as noise)"."""
     if table.empty:
         return "no variant was trained"
     rows = {r["variant"]: r for r in table.to_dict("records")}
@@ -216,9 +219,15 @@ def summarize(table: pd.DataFrame) -> str:
     if len(gaps) > 1:
         worst = max(gaps, key=gaps.get)
         if gaps[worst] > OVERFIT_GAP:
-            text += f"; {worst} overfit most (train-val gap {gaps[worst]:.2f})"
+            text += (
+                f"; {worst} overfit most (train-val gap {gaps[worst]:.2f}, beyond the "
+                f"{OVERFIT_GAP:.2f} taken as noise)"
+            )
         else:
-            text += f"; none overfit (largest train-val gap {gaps[worst]:.2f}, {worst})"
+            text += (
+                f"; none overfit beyond a {OVERFIT_GAP:.2f} train-val gap (largest "
+                f"{gaps[worst]:.2f}, {worst})"
+            )
     stopped = [v for v, r in rows.items() if r["state"] != "done"]
     if stopped:
         text += f" ({', '.join(stopped)} stopped early)"

@@ -267,7 +267,9 @@ def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> 
             meta |= {"step": int(steps[s]), "epoch": float(epochs[s])}
             ever.update(dict.fromkeys(current))
             if s > 0:
-                for row in [r for r in current if r not in prev]:
+                # A token's first direction brings its first top-k: that is where its
+                # neighbourhood starts, not k words "entering" it.
+                for row in [r for r in current if prev and r not in prev]:
                     change_rows.append(meta | {"word": vectors.words[row], "event": "entered"})
                     entered += 1
                 for row in [r for r in last if r not in set(current)]:

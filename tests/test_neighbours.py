@@ -118,14 +118,14 @@ def test_neighbour_drift_tracks_entries_and_exits():
     assert url_top.word.tolist() == ["east", "northeast", "north", "northeast"]
     assert drift.zero_snapshots == {"<url>": 1, "<unk>": 0}
     changes = drift.changes[drift.changes.token == "<url>"]
+    # Snapshot 1 is <url>'s first direction: its first top-k, not two words "entering".
     assert changes[["word", "event", "snapshot", "step"]].values.tolist() == [
-        ["east", "entered", 1, 10],
-        ["northeast", "entered", 1, 10],
         ["north", "entered", 2, 20],
         ["east", "left", 2, 20],
     ]
     assert drift.changes[drift.changes.token == "<unk>"].empty
     summary = drift.summary.set_index("token")
+    assert summary.loc["<url>", ["entered", "left"]].tolist() == [1, 1]
     assert summary.loc["<url>", "overlap"] == 0.5
     assert summary.loc["<unk>", "last_top"] == ["west", "north"]
 

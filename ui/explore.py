@@ -36,6 +36,10 @@ class Projection:
     #: The last animated map drawn, keyed by its options: reruns that change nothing else
     #: (picking a token for the path table, ...) do not rebuild it (about 1 s at k = 150).
     last_figure: tuple[tuple, Any] | None = None
+    #: The map's named regions (``pe_core.regions``), clustered once per map.
+    regions: Any = None
+    #: token -> {snapshot: (words, cosines)}, its true nearest words (one O(V) query a token).
+    focus_neighbours: dict[str, dict] = field(default_factory=dict)
 
 
 def projection_key(method: str, params: dict, n_ref: int) -> tuple:
@@ -109,56 +113,124 @@ def map_faithfulness(projector, result, frame: pd.DataFrame):
     return faithfulness(projector.reference_, projector.embedding_, traj, xy)
 
 
-def figure(proj: Projection, search: str = "", colour_by=None, trails=True, kinds=None):
-    """The animated map of ``proj``: reference fixed, tokens moving, optional highlights."""
+def regions_of(proj: Projection):
+    """The map's regions, clustered in d dimensions on the first call (about 1 s at 2,000)."""
+    from pe_core.regions import find_regions
+
+    if proj.regions is None:
+        seed = int(getattr(proj.projector, "random_state", 0))  # the run's seed (compute())
+        proj.regions = find_regions(proj.projector.reference_, proj.projector.words_, seed=seed)
+    return proj.regions
+
+
+def nearest_words_of(proj: Projection, token: str, k: int = 5) -> dict:
+    """snapshot -> (words, cosines): the token's true top-k over the whole vocabulary."""
+    from pe_core.focus import focus_neighbours
+
+    if token not in proj.focus_neighbours:
+        s = st.session_state
+        row = list(s.result.tokens).index(token)
+        idx, cos = focus_neighbours(s.result.trajectory, s.run_vectors.matrix, row, k)
+        words = s.run_vectors.words
+        proj.focus_neighbours = {  # one token kept: a new focus replaces it
+            token: {
+                snap: ([words[i] for i in idx[snap]], cos[snap].tolist())
+                for snap in range(len(idx))
+                if np.isfinite(cos[snap]).all()
+            }
+        }
+    return proj.focus_neighbours[token]
+
+
+def _decorate(fig, proj: Projection, frame, search: str, focus, regions: bool) -> None:
+    """Focus token, region labels, searched-word callout: in this order (see pe_core.focus)."""
+    from pe_core import focus as focusing
+    from pe_core.plots import KIND_COLORS
+
+    xy, words = proj.projector.embedding_, proj.projector.words_
+    ringed = None
+    if focus and focus in set(frame.token):
+        kind = frame.loc[frame.token == focus, "kind"].iloc[0]
+        near = nearest_words_of(proj, focus)
+        focusing.add_focus(
+            fig, frame, focus, KIND_COLORS[kind], ref_xy=xy, ref_words=words, neighbours=near
+        )
+        ever = {w for ws, _ in near.values() for w in ws}
+        ringed = xy[[i for i, w in enumerate(words or []) if w in ever]]  # keep them readable
+    if regions:
+        from pe_core.regions import add_region_labels
+
+        add_region_labels(fig, regions_of(proj), xy, frame, avoid_xy=ringed)
+    if search and search != focus:
+        focusing.add_word_callout(fig, search, xy, words)
+
+
+def focus_of(search: str, focus: str | None, tokens) -> str | None:
+    """The token in focus: the one picked, else a searched token."""
+    if focus:
+        return focus
+    search = (search or "").strip()
+    return search if search in set(tokens) else None
+
+
+def figure(
+    proj: Projection,
+    search: str = "",
+    colour_by=None,
+    trails=True,
+    kinds=None,
+    regions: bool = True,
+    focus: str | None = None,
+):
+    """The animated map of ``proj``: reference fixed, tokens moving, labels and focus."""
     from pe_core import plots
 
-    key = (search, colour_by, bool(trails), tuple(kinds or ()))
+    search = (search or "").strip()
+    key = (search, colour_by, bool(trails), tuple(kinds or ()), bool(regions), focus)
     if proj.last_figure is not None and proj.last_figure[0] == key:
         return proj.last_figure[1]
     frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
-    colors = None if colour_by is None else neighbourhood_colors(proj, colour_by)
     fig = plots.animated_map(
         frame,
         proj.projector.embedding_,
         proj.projector.words_,
         title=f"{proj.method} map",
         trails=trails,
-        highlight=[search.strip()] if search and search.strip() else None,
-        ref_colors=colors,
+        highlight=[search] if search else None,
     )
+    if colour_by is not None:
+        from pe_core.focus import colour_by_cosine
+
+        colour_by_cosine(fig, neighbourhood_cosines(proj, colour_by), colour_by)
+    _decorate(fig, proj, frame, search, focus, regions)
     proj.last_figure = (key, fig)
     return fig
 
 
-def paths(proj: Projection, search: str = "", kinds=None):
+def paths(proj: Projection, search: str = "", kinds=None, regions=True, focus=None):
     """Static start → end view of every token's path on the same map."""
     from pe_core import plots
 
+    search = (search or "").strip()
     frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
-    return plots.paths_figure(
+    fig = plots.paths_figure(
         frame,
         proj.projector.embedding_,
         proj.projector.words_,
         title=f"{proj.method}: where each token went",
-        highlight=[search.strip()] if search and search.strip() else None,
+        highlight=[search] if search else None,
     )
+    _decorate(fig, proj, frame, search, focus, regions)
+    return fig
 
 
-def neighbourhood_colors(proj: Projection, token: str, k: int = 25) -> list[str]:
-    """Reference colours: the ``k`` words nearest to ``token`` (last snapshot) in its colour."""
-    from pe_core.neighbours import nearest
-    from pe_core.plots import KIND_COLORS
+def neighbourhood_cosines(proj: Projection, token: str) -> np.ndarray:
+    """Cosine of every reference word to ``token`` at the last snapshot (0 for a zero vector)."""
+    from pe_core.neighbours import normalise_rows
 
     result = st.session_state.result
-    t = list(result.tokens).index(token)
-    row = result.trajectory[-1, t]
-    colors = [KIND_COLORS["reference"]] * len(proj.reference_idx)
-    if np.any(row):
-        idx, _ = nearest(proj.projector.reference_, row[None], k=min(k, len(colors)))
-        for i in idx[0]:
-            colors[int(i)] = KIND_COLORS[result.token_kinds[t]]
-    return colors
+    row = result.trajectory[-1, list(result.tokens).index(token)]
+    return normalise_rows(proj.projector.reference_) @ normalise_rows(row[None])[0]
 
 
 def default_kinds(result) -> list[str]:
@@ -186,4 +258,21 @@ def path_table(proj: Projection, token: str) -> pd.DataFrame:
     cols = ["snapshot", "step", "epoch", "x", "y", "nearest", "similarity"]
     return proj.frame.loc[proj.frame.token == token, cols].round(
         {"epoch": 2, "x": 3, "y": 3, "similarity": 3}
+    )
+
+
+def focus_caption(proj: Projection, token: str, threshold: float | None = None) -> str:
+    """One line under the map: the focus token's true nearest words at the last snapshot."""
+    from pe_core.closeness import WEAK_COSINE, describe_nearest
+
+    near = nearest_words_of(proj, token)
+    if not near:
+        return f"**{token}** is still the zero vector: it has no direction, so no nearest words."
+    words, cosines = near[max(near)]
+    on_map = set(proj.projector.words_ or ())
+    shown = sum(w in on_map for w in words)
+    line = describe_nearest(words, cosines, n=len(words), threshold=threshold or WEAK_COSINE)
+    return (
+        f"**{token}** at the end · true nearest words: {line} · {shown} of {len(words)} are "
+        "on this map (ringed)."
     )

@@ -88,6 +88,12 @@ def on_screen_figure(proj):
         trails=bool(s.get("opt_trails", True)),
         # Explore's default: every kind of the run, listed as its multiselect lists them.
         kinds=s.get("explore_kinds") or sorted(set(s.result.token_kinds)),
+        regions=bool(s.get("explore_regions", True)),
+        focus=explore.focus_of(
+            s.get("explore_search", ""),
+            None if s.get("explore_focus") in (None, "(none)") else s.get("explore_focus"),
+            s.result.tokens,
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import state
+from ui import state, verdict
 from ui.runs import REGISTRY, ThreadJob, session_alive
 
 
@@ -85,6 +85,7 @@ def start_training() -> bool:
         run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
         s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
         s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
+        verdict.remember_setup("result")
     s.result, s.projections, s.drift = None, {}, {}
     s._live_frames, s._nb_memo = None, {}
     owner, session_state = session_id(), _raw_state()
@@ -281,8 +282,8 @@ def run_status_text() -> str:
     the sidebar line polls like the page does (``ui.sidebar``).
     """
     run = st.session_state.get("run")
-    if run is None:
-        return "not started"
+    if run is None:  # a result without its run came back from the store after a reload
+        return "done" if st.session_state.get("result") is not None else "not started"
     p = run.progress()
     if p["state"] in ("done", "stopped", "failed"):
         return p["state"]
@@ -349,6 +350,7 @@ def start_comparison(arms=("frozen", "dual", "full")) -> None:
     kwargs["variants"] = tuple(arms)
     job = CompareJob(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
     s.compare_job, s.comparison = job, None
+    verdict.remember_setup("comparison")
     session_state = _raw_state()
 
     def release() -> None:

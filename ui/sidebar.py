@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import downloads, jobs, state
+from ui import downloads, jobs, state, urlstate
 from ui import sweep as sweep_ui
 from ui.errors import shown_errors
 
@@ -38,6 +38,9 @@ def render() -> None:
             c1.metric("k trainable", vocab.num_trainable)
             c2.metric("d", vocab.dim)
         _run_line(jobs.is_running(s.get("run")))
+        kept = urlstate.notice()
+        if kept:
+            st.caption(kept)
         compare = jobs.compare_status_text()
         if compare:
             st.markdown(f"**Comparison** · {compare}")

@@ -71,6 +71,9 @@ def require_result(nothing_yet: str):
         st.info(f"{nothing_yet}: train a model first.", icon=":material/info:")
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
         st.stop()
+    from ui import verdict
+
+    verdict.previous_setup_note("result")
     return result
 
 

@@ -22,6 +22,8 @@ PAGES = [
     "pages/explore.py",
     "pages/neighbours.py",
     "pages/influence.py",
+    "pages/axis.py",
+    "pages/summary.py",
     "pages/compare.py",
     "pages/sweep.py",
     "pages/export.py",
@@ -207,6 +209,15 @@ def test_tiny_training_run_then_explore_neighbours_export():
     result = at.session_state["result"]
     assert result.state == "done" and len(result.trajectory) >= 2
     assert at.get("plotly_chart"), "the live map and curves are drawn"
+    metrics = {m.label: m.value for m in at.metric}
+    # The demo's 600 validation rows: 200 / 204 / 196 (stratified), so "always neutral".
+    assert metrics["Majority baseline (always 'neutral')"] == "34.0%", metrics
+    assert "Validation accuracy" in metrics and "Validation macro-F1" in metrics
+    assert not [w.value for w in at.warning if "previous setup" in w.value]
+    at.number_input(key="opt_seed").set_value(1).run()  # the settings now differ from the run's
+    assert any("From the previous setup" in w.value for w in at.warning)
+    at.number_input(key="opt_seed").set_value(0).run()
+    assert not [w.value for w in at.warning if "previous setup" in w.value]
 
     at.switch_page("pages/explore.py").run()
     assert not at.exception and _errors(at) == []
@@ -276,6 +287,8 @@ def test_comparison_runs_three_variants_and_states_the_result():
     comparison = at.session_state["comparison"]
     assert list(comparison.table.variant) == ["frozen", "dual", "full", "lora"]
     assert any("dual trained" in s.value for s in at.success)
+    verdict = [s.value for s in at.success if "dual trained" in s.value][0]
+    assert "beyond a 0.05 train-val gap" in verdict or "beyond the 0.05 taken as noise" in verdict
     assert len(at.get("plotly_chart")) == 4
     shown = at.dataframe[0].value
     assert "Optimizer state" in shown.columns and "s / epoch" in shown.columns

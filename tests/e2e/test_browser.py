@@ -169,11 +169,15 @@ def test_train_on_the_demo_shows_the_map_and_exports_it(app_url, tmp_path):
             html_path = tmp_path / download.value.suggested_filename
             download.value.save_as(html_path)
             _check_standalone_map(browser, html_path)
+            _explains_itself(page, expect)
             for method in ("t-SNE", "UMAP"):
                 _explore_map(page, method)
         finally:
             browser.close()
     assert (ARTIFACTS / "e2e_map.png").stat().st_size > 10_000
+    for name in ("explore_regions_focus.png", "semantic_axis.png", "summary.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name
+
     for name in ("e2e_tsne_trails.png", "e2e_umap_trails.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
 
@@ -197,6 +201,66 @@ def _explore_map(page, method: str) -> None:
     assert errors.count() == 0, errors.all_inner_texts()
     name = "e2e_tsne_trails.png" if method == "t-SNE" else "e2e_umap_trails.png"
     page.get_by_test_id("stPlotlyChart").first.screenshot(path=str(ARTIFACTS / name))
+
+
+def _settle(page, expect) -> None:
+    """Wait until the app has finished its run (the running indicator is gone)."""
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=90_000)
+    page.wait_for_timeout(1000)
+
+
+_ANNOTATIONS = (
+    "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+    ".map(gd => ((gd.layout || {}).annotations || []).map(a => a.text))"
+)
+
+
+def _annotations(page) -> list[list[str]]:
+    """The annotation texts of every plotly figure on the page, once one is drawn."""
+    page.wait_for_function(f"() => ({_ANNOTATIONS})().length > 0", timeout=60_000)
+    return page.evaluate(_ANNOTATIONS)
+
+
+def _explains_itself(page, expect) -> None:
+    """Issue 13: region labels and a focus token on Explore, the axis chart, the Summary."""
+    page.get_by_role("link", name="Explore").click()
+    expect(page.get_by_text("Focus token").first).to_be_visible(timeout=60_000)
+    _settle(page, expect)
+    labels = _annotations(page)[0]
+    assert len(labels) >= 3 and all(" · " in t for t in labels), labels  # region labels
+    page.get_by_test_id("stSelectbox").filter(has_text="Focus token").click()
+    page.keyboard.type("<smile>")
+    page.keyboard.press("Enter")
+    _settle(page, expect)
+    # The focus token's callout joins the region labels once the new figure is drawn.
+    page.wait_for_function(
+        f"() => ({_ANNOTATIONS})().some(texts => texts.includes('<b><smile></b>'))",
+        timeout=60_000,
+    )
+    assert "focus=%3Csmile%3E" in page.url or "focus=<smile>" in page.url, page.url
+    page.get_by_test_id("stPlotlyChart").first.screenshot(
+        path=str(ARTIFACTS / "explore_regions_focus.png")
+    )
+    # A reload keeps the view (URL) and the run (server store).
+    page.reload()
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=60_000)
+    _settle(page, expect)
+    assert page.get_by_text("Nothing to explore yet").count() == 0
+    expect(page.get_by_text("true nearest words", exact=False).first).to_be_visible()
+
+    page.get_by_role("link", name="Semantic axis").click()
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=60_000)
+    _settle(page, expect)
+    page.get_by_test_id("stPlotlyChart").first.screenshot(path=str(ARTIFACTS / "semantic_axis.png"))
+
+    page.get_by_role("link", name="Summary").click()
+    expect(page.get_by_text("Export as report").first).to_be_visible(timeout=60_000)
+    _settle(page, expect)
+    assert _annotations(page)[0], "the summary map names its regions"
+    page.screenshot(path=str(ARTIFACTS / "summary.png"))
+    errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+    assert errors.count() == 0, errors.all_inner_texts()
 
 
 def test_closing_the_tab_stops_and_releases_the_run(tmp_path):

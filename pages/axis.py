@@ -1,0 +1,49 @@
+"""Semantic axis page: each token's position between two sets of words, over training."""
+
+import streamlit as st
+
+from ui import axis, state
+from ui.errors import shown_errors
+
+state.require_app(__file__)
+s = st.session_state
+st.title("Semantic axis")
+st.caption(
+    "Read movement as meaning: an axis runs from one set of words to another. A token's score "
+    "is its cosine to the right-hand words minus its cosine to the left-hand words; the grey "
+    "bands show where the pretrained words lie, for scale."
+)
+result = state.require_result("No trained tokens yet")
+vectors = s.run_vectors
+axis.init_words(result, vectors)
+
+c = st.columns(2)
+negative = c[0].text_input(
+    "Left end (words)",
+    persist_state="session",
+    key="axis_neg",
+    help="Words separated by spaces, e.g. bad awful hate sad.",
+)
+positive = c[1].text_input(
+    "Right end (words)",
+    persist_state="session",
+    key="axis_pos",
+    help="Words separated by spaces, e.g. good great love happy.",
+)
+with shown_errors("Building the axis", "Type words that are in the vectors on both ends."):
+    from pe_core.axes import axis_figure, default_tokens
+
+    view = axis.view(result, vectors, positive, negative)
+    options = view.moves.dropna(subset=["change"]).token.tolist()
+    s.setdefault("axis_tokens", default_tokens(view.moves))
+    s.axis_tokens = [t for t in s.axis_tokens if t in options]
+    tokens = st.multiselect("Tokens", options, persist_state="session", key="axis_tokens")
+    st.plotly_chart(
+        axis_figure(view.scores, view.axis, view.spread, tokens), width="stretch", key="axis_chart"
+    )
+    table = view.moves.dropna(subset=["change"]).round(3)
+    st.caption(
+        f"How far each token moved on the axis (largest first). The words' middle 90 % spans "
+        f"{view.spread['p5']:.2f} to {view.spread['p95']:.2f}."
+    )
+    st.dataframe(table, width="stretch", hide_index=True)

@@ -1,0 +1,215 @@
+"""A summary to present: what happened to the featured tokens, in plain sentences.
+
+For each featured token (the special tokens that travelled furthest, plus any the user picks):
+where it started and ended (its true nearest words with cosines, or "no close word yet"), how
+far it moved on the semantic axis against the words' spread, how much its neighbourhood
+changed, and, when a comparison ran, what the dual model gained over the frozen one. Every
+number comes from the same functions the pages use, so the summary never says more than the
+charts show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pe_core.closeness import WEAK_COSINE, describe_nearest, is_weak, weak_heading
+from pe_core.neighbourhood import Endpoints, distances, first_directions
+from pe_core.neighbours import NeighbourIndex
+
+
+@dataclass
+class TokenStory:
+    """The sentences about one token, and the numbers behind them."""
+
+    token: str
+    kind: str
+    sentences: list[str]
+    axis_change: float = float("nan")
+    kept: float = float("nan")
+    travelled: float = float("nan")
+
+
+@dataclass
+class Summary:
+    """The whole summary: a headline, one story per featured token, the comparison line."""
+
+    headline: str
+    stories: list[TokenStory] = field(default_factory=list)
+    comparison: str = ""
+
+    def paragraphs(self) -> list[str]:
+        """Plain text, one paragraph per story (for the report and for tests)."""
+        out = [self.headline]
+        out += [f"{s.token}: " + " ".join(s.sentences) for s in self.stories]
+        if self.comparison:
+            out.append(self.comparison)
+        return out
+
+
+def featured_tokens(result, picks: Sequence[str] = (), n: int = 3) -> list[str]:
+    """The named special tokens (``<smile>``, ...) that travelled furthest, then the user's."""
+    l2, _ = distances(result.trajectory)
+    travel = l2[-1]
+    named = [
+        t
+        for t, (tok, kind) in enumerate(zip(result.tokens, result.token_kinds, strict=True))
+        if kind == "special" and tok.startswith("<") and tok.endswith(">") and travel[t] > 0
+    ]
+    if not named:  # no <...> specials: any token that moved
+        named = [t for t in range(len(result.tokens)) if travel[t] > 0]
+    named.sort(key=lambda t: -travel[t])
+    chosen = [result.tokens[t] for t in named[:n]]
+    return list(dict.fromkeys([*chosen, *[p for p in picks if p in set(result.tokens)]]))
+
+
+def _nearest_line(index, names, row, k: int, threshold: float) -> str:
+    """ "was nearest to good 0.71, great 0.66" or "had no close word yet (best cosine 0.12)"."""
+    idx, cos = index.query(row[None], k=k)
+    words, cosines = [names[i] for i in idx[0]], cos[0].tolist()
+    if is_weak(cosines[0], threshold):
+        return weak_heading(cosines[0])
+    return describe_nearest(words, cosines, k, threshold)
+
+
+def _start_sentence(token, path, steps, index, names, threshold) -> str:
+    start = int(first_directions(path[:, None])[0])
+    if start < 0:
+        return f"{token} never got a direction: it is still the zero vector."
+    first = _nearest_line(index, names, path[start], 3, threshold)
+    if start == 0:
+        return f"Start: {first}."
+    return (
+        f"Start: no direction (a zero vector); after its first updates (step "
+        f"{int(steps[start])}): {first}."
+    )
+
+
+def _axis_sentence(axis, scores, word_scores) -> tuple[str, float]:
+    valid = scores[np.isfinite(scores)]
+    if not len(valid) or axis is None:
+        return "", float("nan")
+    start, end = float(valid[0]), float(valid[-1])
+    change = end - start
+    towards = " ".join(axis.positive if change > 0 else axis.negative)
+    share = float(np.mean(word_scores < end)) if len(word_scores) else 0.5
+    pole = axis.positive if share >= 0.5 else axis.negative
+    beaten = min(share if share >= 0.5 else 1 - share, 0.99)
+    size = "barely" if abs(change) < 0.05 else "clearly" if abs(change) >= 0.15 else "somewhat"
+    return (
+        f"Axis {axis.name}: moved {change:+.2f} towards {towards} ({size}; {start:.2f} → "
+        f"{end:.2f}); now nearer {' '.join(pole)} than {beaten:.0%} of the words.",
+        change,
+    )
+
+
+def _change_sentence(kept: float, k: int, travelled: float) -> str:
+    if not np.isfinite(kept):
+        return ""
+    same = int(round(kept * 2 * k / (1 + kept)))  # Jaccard -> shared words of two k-lists
+    how = (
+        "almost completely"
+        if kept < 0.2
+        else "mostly"
+        if kept < 0.5
+        else "a little"
+        if kept < 0.9
+        else "hardly"
+    )
+    return (
+        f"Neighbourhood changed {how}: {same} of its first {k} nearest words remain "
+        f"(Jaccard {kept:.2f}); the vector travelled {travelled:.2f} (L2) from its initial row."
+    )
+
+
+def token_story(
+    result,
+    vectors,
+    token: str,
+    *,
+    axis=None,
+    word_scores=None,
+    ends: Endpoints | None = None,
+    k: int = 10,
+    threshold: float = WEAK_COSINE,
+    index: NeighbourIndex | None = None,
+) -> TokenStory:
+    """The sentences about one token (start, end, axis, neighbourhood change)."""
+    tokens = list(result.tokens)
+    if token not in tokens:
+        raise ValueError(f"{token!r} is not a trainable token of this run")
+    t = tokens.index(token)
+    traj = np.asarray(result.trajectory, dtype=np.float32)
+    path = traj[:, t]
+    index = index or NeighbourIndex(vectors.matrix)
+    names = vectors.words
+    story = TokenStory(token, result.token_kinds[t], [])
+    story.sentences.append(_start_sentence(token, path, result.steps, index, names, threshold))
+    if not np.any(path[-1]):
+        return story
+    end = _nearest_line(index, names, path[-1], 3, threshold)
+    story.sentences.append(f"End: {end}.")
+    if axis is not None:
+        ws = np.asarray(word_scores if word_scores is not None else [], dtype=float)
+        text, story.axis_change = _axis_sentence(axis, axis.score(path), ws[np.isfinite(ws)])
+        if text:
+            story.sentences.append(text)
+    l2, _ = distances(traj[:, [t]])
+    story.travelled = float(l2[-1, 0])
+    if ends is not None and ends.first[t, 0] >= 0:
+        k = min(k, ends.k)
+        a, b = set(ends.first[t, :k].tolist()), set(ends.final[t, :k].tolist())
+        story.kept = len(a & b) / len(a | b)
+        story.sentences.append(_change_sentence(story.kept, k, story.travelled))
+    return story
+
+
+def comparison_sentence(comparison) -> str:
+    """What the dual model gained over the frozen one, from a ``compare_variants`` result."""
+    if comparison is None:
+        return "Run Compare to see what training the special rows gains over a frozen table."
+    rows = {r["variant"]: r for r in comparison.table.to_dict("records")}
+    if "dual" not in rows or "frozen" not in rows:
+        return ""
+    dual, frozen = rows["dual"]["best_val_accuracy"], rows["frozen"]["best_val_accuracy"]
+    gain = dual - frozen
+    verdict = "a real gain" if gain >= 0.01 else "no real gain" if gain > -0.01 else "a loss"
+    return (
+        f"Training only the special rows (dual) reached {dual:.1%} best validation accuracy vs "
+        f"{frozen:.1%} with every row frozen: {gain:+.1%}, {verdict}."
+    )
+
+
+def summarize_run(
+    result,
+    vectors,
+    tokens: Sequence[str],
+    *,
+    axis=None,
+    word_scores=None,
+    ends: Endpoints | None = None,
+    k: int = 10,
+    threshold: float = WEAK_COSINE,
+    comparison=None,
+    baseline=None,
+) -> Summary:
+    """The summary of a run for ``tokens`` (e.g. :func:`featured_tokens`)."""
+    acc = (result.history.get("val_accuracy") or [float("nan")])[-1]
+    headline = (
+        f"A {result.encoder} classifier trained {len(result.tokens)} token rows "
+        f"({result.state}, {len(result.history.get('loss') or [])} epochs) and reached "
+        f"{acc:.1%} validation accuracy"
+    )
+    if baseline is not None:
+        headline += f", against {baseline.accuracy:.1%} for always answering '{baseline.label}'"
+    index = NeighbourIndex(vectors.matrix)
+    stories = [
+        token_story(
+            result, vectors, t, axis=axis, word_scores=word_scores, ends=ends, k=k,
+            threshold=threshold, index=index,
+        )
+        for t in tokens
+    ]  # fmt: skip
+    return Summary(headline + ".", stories, comparison_sentence(comparison))

@@ -1,0 +1,105 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pe_core import plots
+from pe_core.regions import (
+    add_region_labels,
+    default_region_count,
+    find_regions,
+    region_annotations,
+)
+
+
+def _three_groups():
+    # Three tight groups along the axes of a 3-d space; the first word of each is the most
+    # frequent (lowest row), and "," sits in the first group but is never a label.
+    rng = np.random.default_rng(0)
+    words, rows = [], []
+    for g, names in enumerate(
+        [
+            ["happy", "glad", ",", "joyful"],
+            ["car", "truck", "bus", "van"],
+            ["paris", "rome", "oslo"],
+        ]
+    ):
+        for name in names:
+            v = np.zeros(3)
+            v[g] = 1.0
+            rows.append(v + rng.normal(scale=0.02, size=3))
+            words.append(name)
+    return np.array(rows, dtype=np.float32), words
+
+
+def test_regions_group_words_by_their_vectors_and_are_named_by_them():
+    ref, words = _three_groups()
+    regions = find_regions(ref, words, n_regions=3, seed=0, n_words=2)
+    assert sorted(regions.sizes, reverse=True) == regions.sizes == [4, 4, 3]
+    groups = {frozenset(np.array(words)[regions.labels == c]) for c in range(3)}
+    assert groups == {
+        frozenset({"happy", "glad", ",", "joyful"}),
+        frozenset({"car", "truck", "bus", "van"}),
+        frozenset({"paris", "rome", "oslo"}),
+    }
+    names = set(regions.names)
+    assert names == {"happy · glad", "car · truck", "paris · rome"}  # most frequent, no ","
+
+
+def test_regions_are_deterministic_and_cover_every_word():
+    rng = np.random.default_rng(1)
+    ref = rng.normal(size=(300, 8)).astype(np.float32)
+    words = [f"w{i}" for i in range(300)]
+    a = find_regions(ref, words, seed=3)
+    b = find_regions(ref, words, seed=3)
+    assert len(a) == default_region_count(300) == 4
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert a.names == b.names
+    assert a.labels.shape == (300,) and set(a.labels.tolist()) == set(range(len(a)))
+    assert sum(a.sizes) == 300
+
+
+def test_region_count_errors_name_the_argument():
+    ref, words = _three_groups()
+    with pytest.raises(ValueError, match="n_regions must be from 1 to the 11 reference words"):
+        find_regions(ref, words, n_regions=12)
+
+
+def test_labels_stay_inside_the_plot_and_off_every_token_marker():
+    ref, words = _three_groups()
+    regions = find_regions(ref, words, n_regions=3, seed=0)
+    xy = ref[:, :2] * 10  # group 0 near (10, 0), group 1 near (0, 10), group 2 near (0, 0)
+    xr, yr = [-2.0, 12.0], [-2.0, 12.0]
+    free = region_annotations(regions, xy, xr, yr)
+    assert len(free) == 3
+    # A token sitting on the densest point of the "happy" group pushes its label elsewhere
+    # or removes it, but it never lands on the token.
+    token = np.array([[10.0, 0.0]])
+    for ann in region_annotations(regions, xy, xr, yr, token):
+        assert xr[0] <= ann["x"] <= xr[1] and yr[0] <= ann["y"] <= yr[1]
+        half_w = (0.0095 * len(ann["text"]) + 0.012) / 2 * (xr[1] - xr[0])
+        assert not (abs(ann["x"] - 10.0) < half_w and abs(ann["y"] - 0.0) < 0.6)
+
+
+def test_animated_map_carries_the_labels_in_every_frame():
+    ref, words = _three_groups()
+    regions = find_regions(ref, words, n_regions=3, seed=0)
+    xy = ref[:, :2] * 10
+    df = pd.DataFrame(
+        {
+            "token": ["<smile>", "<smile>"],
+            "kind": ["special", "special"],
+            "snapshot": [0, 1],
+            "step": [0, 10],
+            "epoch": [0.0, 1.0],
+            "x": [5.0, 5.0],
+            "y": [5.0, 5.0],
+            "nearest": ["", "happy"],
+            "similarity": [np.nan, 0.9],
+        }
+    )
+    fig = plots.animated_map(df, xy, words)
+    shown = add_region_labels(fig, regions, xy, df)
+    texts = [a.text for a in fig.layout.annotations]
+    assert shown == 3 and sorted(texts) == sorted(regions.names)
+    for frame in fig.frames:
+        assert sorted(a.text for a in frame.layout.annotations) == sorted(regions.names)

@@ -1,0 +1,88 @@
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from pe_core.axes import SemanticAxis
+from pe_core.neighbourhood import endpoints
+from pe_core.report import report_html
+from pe_core.summary import comparison_sentence, featured_tokens, summarize_run
+from pe_core.vectors import Vectors
+
+WORDS = ["good", "great", "bad", "awful", "table"]
+MATRIX = np.array(
+    [[1, 0, 0], [0.9, 0.1, 0], [-1, 0, 0.1], [-0.9, 0, 0.2], [0, 0, 1]], dtype=np.float32
+)
+
+
+def _run():
+    # <smile> goes from zero to "good"; <sad> to "bad"; <url> ends orthogonal to every word
+    # (best: "great", cosine 0.11: weak); <unk> never moves.
+    traj = np.zeros((3, 4, 3), dtype=np.float32)
+    traj[1, 0], traj[2, 0] = [0.2, 0, 0.2], [2, 0, 0]
+    traj[1, 1], traj[2, 1] = [0, 0, 0.3], [-2, 0, 0]
+    traj[1, 2], traj[2, 2] = [0, 1, 0], [0, 3, 0.3]
+    return SimpleNamespace(
+        tokens=["<smile>", "<sad>", "<url>", "<unk>"],
+        token_kinds=["special", "special", "special", "unk"],
+        trajectory=traj,
+        steps=np.array([0, 5, 10]),
+        epochs=np.array([0.0, 0.5, 1.0]),
+        history={"val_accuracy": [0.8, 0.9], "loss": [1, 0.5]},
+        encoder="bag",
+        state="done",
+    )
+
+
+def test_featured_tokens_are_the_specials_that_travelled_furthest_then_the_picks():
+    result = _run()
+    assert featured_tokens(result, n=2) == ["<url>", "<smile>"]  # L2 3.01, 2.0 (<sad> 2.0)
+    assert featured_tokens(result, ["<unk>", "<nope>"], n=1) == ["<url>", "<unk>"]
+
+
+def test_summary_sentences_say_where_tokens_went_and_admit_weak_results():
+    result, vectors = _run(), Vectors(WORDS, MATRIX)
+    axis = SemanticAxis(["good", "great"], ["bad", "awful"], vectors)
+    summary = summarize_run(
+        result,
+        vectors,
+        ["<smile>", "<sad>", "<url>", "<unk>"],
+        axis=axis,
+        word_scores=axis.score(MATRIX),
+        ends=endpoints(result.trajectory, MATRIX, k=3),
+        k=2,
+    )
+    smile, sad, url, unk = summary.stories
+    assert smile.sentences[1] == "End: good 1.00, great 0.99, table 0.00."
+    assert "towards good great" in smile.sentences[2] and smile.axis_change > 0.5
+    assert "towards bad awful" in sad.sentences[2] and sad.axis_change < -0.5
+    assert url.sentences[1] == "End: no close word yet (best cosine 0.11)."
+    assert unk.sentences == ["<unk> never got a direction: it is still the zero vector."]
+    assert smile.sentences[0].startswith("Start: no direction (a zero vector); after its first")
+    assert smile.kept == 1 / 3 and "1 of its first 2 nearest words remain" in smile.sentences[3]
+    assert summary.headline.startswith("A bag classifier trained 4 token rows")
+    assert summary.comparison.startswith("Run Compare")
+
+
+def test_comparison_sentence_states_the_gain_over_frozen():
+    table = pd.DataFrame(
+        [
+            {"variant": "frozen", "best_val_accuracy": 0.80},
+            {"variant": "dual", "best_val_accuracy": 0.86},
+        ]
+    )
+    text = comparison_sentence(SimpleNamespace(table=table))
+    assert text == (
+        "Training only the special rows (dual) reached 86.0% best validation accuracy vs "
+        "80.0% with every row frozen: +6.0%, a real gain."
+    )
+
+
+def test_report_is_one_offline_html_file_with_escaped_text():
+    fig = go.Figure(go.Scatter(x=[1], y=[2]))
+    page = report_html("PE Lab", "A run.", [("<smile>", ["It moved."])], [("Map", fig), ("B", fig)])
+    assert page.startswith("<!DOCTYPE html>") and "&lt;smile&gt;" in page and "<smile>" not in page
+    assert page.count("<h2>") == 2
+    assert '<script src="http' not in page  # plotly.js inline: opens offline
+    assert page.count("<script>/**") == 1  # ... and only once

@@ -1,0 +1,28 @@
+"""Neighbourhood change of the session's run: the endpoints searched once per run, cached."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def endpoints(result, vectors):
+    """Every token's top-50 at its first direction and at the end (one search per run)."""
+    from pe_core.neighbourhood import endpoints as search
+
+    cached = st.session_state.get("_endpoints_cache")
+    if cached is None or cached[0] != id(result):
+        cached = (id(result), search(result.trajectory, vectors.matrix))
+        st.session_state._endpoints_cache = cached
+    return cached[1]
+
+
+def token_curves(result, vectors, token: str, k: int):
+    """One token's overlap and distance curves (memoised for the last token and k)."""
+    from pe_core.neighbourhood import token_change
+
+    key = (id(result), token, int(k))
+    cached = st.session_state.get("_token_change_cache")
+    if cached is None or cached[0] != key:
+        cached = (key, token_change(result, vectors.matrix, token, int(k)))
+        st.session_state._token_change_cache = cached
+    return cached[1]
