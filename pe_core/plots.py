@@ -144,6 +144,12 @@ def _not_trained(rows: pd.DataFrame) -> list[str]:
     return sorted(set(rows.loc[gone, "token"]))
 
 
+def _token_meta(df: pd.DataFrame) -> dict:
+    """``layout.meta`` of a map: every token it shows, drawn or "not trained yet" (the title
+    names only a few of the latter), for scripts and tests reading the rendered figure."""
+    return {"tokens": sorted(set(df["token"])) if len(df) else []}
+
+
 def _not_trained_note(rows: pd.DataFrame) -> str:
     names = _not_trained(rows)
     if not names:
@@ -427,6 +433,7 @@ def animated_map(
         updatemenus=[_play_pause(frame_duration)],
         sliders=[_slider(snapshots, meta, frame_duration, active=shown)],
         margin={"l": 20, "r": 20, "t": 60, "b": 20},
+        meta=_token_meta(df),
     )
     return fig
 
@@ -560,6 +567,7 @@ def paths_figure(
         yaxis={"range": yr, "zeroline": False, "showgrid": False},
         legend=_TOP_LEGEND,
         plot_bgcolor="white",
+        meta=_token_meta(df),
     )
     return fig
 

@@ -149,17 +149,19 @@ def figure_strings(page) -> str:
     """Every trace name / text / hover text / customdata of the plotly figures on the page."""
     return page.evaluate(
         """() => JSON.stringify(Array.from(document.querySelectorAll('.js-plotly-plot'))
-              .map(g => (g.data || []).map(t => [t.name, t.text, t.hovertext, t.customdata,
-                                                 t.ids, t.legendgroup])))"""
+              .map(g => [(g.data || []).map(t => [t.name, t.text, t.hovertext, t.customdata,
+                                                  t.ids, t.legendgroup]), (g.layout || {}).meta]))"""
     )
 
 
 def wait_map_with(page, tokens: list[str], timeout_s: float = 60.0) -> None:
-    """Wait until the page's plotly figures mention every one of ``tokens``."""
+    """Wait until the page's plotly figures mention every one of ``tokens``: in a trace, or in
+    the map's ``layout.meta`` token list (a literal special that never occurs in the texts
+    stays at zero and is listed there as "not trained yet", not drawn)."""
     page.wait_for_function(
         """(tokens) => { const s = JSON.stringify(Array.from(
-             document.querySelectorAll('.js-plotly-plot')).map(g => (g.data || []).map(
-             t => [t.name, t.text, t.hovertext, t.customdata])));
+             document.querySelectorAll('.js-plotly-plot')).map(g => [(g.data || []).map(
+             t => [t.name, t.text, t.hovertext, t.customdata]), (g.layout || {}).meta]));
            return tokens.every(t => s.includes(t)); }""",
         arg=tokens,
         polling=250,
