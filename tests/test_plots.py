@@ -142,6 +142,13 @@ def test_tokens_without_direction_are_not_drawn_and_named_in_the_title():
     assert paths.layout.title.text == "run"
 
 
+def test_maps_list_every_token_in_their_meta_even_the_ones_not_drawn():
+    df = token_table(snapshots=2)
+    df.loc[df.token == "lol", ["x", "y"]] = np.nan  # never trained: drawn nowhere
+    for fig in (animated_map(df, REF_XY, REF_WORDS), paths_figure(df, REF_XY, REF_WORDS)):
+        assert fig.layout.meta == {"tokens": ["<unk>", "<url>", "lol"]}
+
+
 def test_trail_length_and_no_trails():
     df = token_table(snapshots=5, tokens=(("<url>", "special"),))
     fig = animated_map(df, REF_XY, REF_WORDS, trail_length=2)
