@@ -294,13 +294,19 @@ def run_status_text() -> str:
     )
 
 
-class CompareJob(ThreadJob):
-    """``compare_variants`` (three trainings) in a background thread, watched like a run."""
+class QueuedTrainingJob(ThreadJob):
+    """Trainings in a background thread that wait in the same process-wide line as the
+    training runs (``run_slot``), watched like a run. A subclass names its work (``_work``),
+    the progress shown while queued and the "preparing" phase."""
 
-    def __init__(self, vectors, texts, labels, **train_kwargs) -> None:
-        super().__init__("pe-lab-compare", {"overall_fraction": 0.0})
+    _queued: dict[str, Any] = {}  # progress while waiting for the slot
+    _phase_extra: dict[str, Any] = {}  # kept in the phase lines' progress
+    _preparing = "preparing the data"
+
+    def __init__(self, name: str, progress: dict[str, Any], vectors, texts, labels, kwargs):
+        super().__init__(name, progress)
         self._args = (vectors, texts, labels)
-        self._kwargs = train_kwargs
+        self._kwargs = kwargs
         self.result = None
         self.error: str | None = None
 
@@ -316,28 +322,45 @@ class CompareJob(ThreadJob):
         with self._lock:
             self._progress = dict(progress)
 
+    def _work(self):
+        raise NotImplementedError
+
     def _main(self) -> None:
         from pe_core.training import configure_tensorflow, run_slot
 
         try:
-            # Three trainings: wait in the same process-wide line as the training runs.
-            self._on_progress({"overall_fraction": 0.0, "variant": None, "queued": True})
+            self._on_progress({**self._queued, "queued": True})
             with run_slot(self._stop) as ok:
                 if not ok:
                     self.error = "Stopped before it started."
                     return
-                self._on_progress({"phase": "loading TensorFlow"})
+                self._on_progress({**self._phase_extra, "phase": "loading TensorFlow"})
                 configure_tensorflow()  # imports it, the first time in this server
-                from pe_core.experiments import compare_variants
-
-                self._on_progress({"phase": "preparing the data and the models"})
-                self.result = compare_variants(
-                    *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
-                )
+                self._on_progress({**self._phase_extra, "phase": self._preparing})
+                self.result = self._work()
         except Exception as err:  # noqa: BLE001 - shown on the page, the app stays usable
             self.error = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         finally:
             self._args = None
+
+
+class CompareJob(QueuedTrainingJob):
+    """``compare_variants`` (one training per arm) in a background thread."""
+
+    _queued = {"overall_fraction": 0.0, "variant": None}
+    _preparing = "preparing the data and the models"
+
+    def __init__(self, vectors, texts, labels, **train_kwargs) -> None:
+        super().__init__(
+            "pe-lab-compare", {"overall_fraction": 0.0}, vectors, texts, labels, train_kwargs
+        )
+
+    def _work(self):
+        from pe_core.experiments import compare_variants
+
+        return compare_variants(
+            *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
+        )
 
 
 def start_comparison(arms=("frozen", "dual", "full")) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from ui import jobs
-from ui.runs import REGISTRY, ThreadJob, session_alive
+from ui.runs import REGISTRY, session_alive
 
 #: Settings of the Train page that the sweep sets itself (per run).
 _SWEEP_OWNS = ("epochs", "seed", "snapshot_every")
@@ -53,49 +53,21 @@ def parse_sizes(text: str) -> list[int]:
     return sorted({int(p) for p in parts})
 
 
-class SweepJob(ThreadJob):
+class SweepJob(jobs.QueuedTrainingJob):
     """``run_sweep`` in a background thread, in the same training line as the runs."""
 
+    _queued = {"fraction": 0.0}
+    _phase_extra = {"fraction": 0.0}
+
     def __init__(self, vectors, texts, labels, **kwargs) -> None:
-        super().__init__("pe-lab-sweep", {"fraction": 0.0})
-        self._args = (vectors, texts, labels)
-        self._kwargs = kwargs
-        self.result = None
-        self.error: str | None = None
+        super().__init__("pe-lab-sweep", {"fraction": 0.0}, vectors, texts, labels, kwargs)
 
-    @property
-    def done(self) -> bool:
-        return not self._thread.is_alive() and (self.result is not None or self.error is not None)
+    def _work(self):
+        from pe_core.sweep import run_sweep
 
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def _on_progress(self, progress: dict[str, Any]) -> None:
-        with self._lock:
-            self._progress = dict(progress)
-
-    def _main(self) -> None:
-        from pe_core.training import configure_tensorflow, run_slot
-
-        try:
-            self._on_progress({"fraction": 0.0, "queued": True})
-            with run_slot(self._stop) as ok:
-                if not ok:
-                    self.error = "Stopped before it started."
-                    return
-                self._on_progress({"fraction": 0.0, "phase": "loading TensorFlow"})
-                configure_tensorflow()
-                from pe_core.sweep import run_sweep
-
-                self._on_progress({"fraction": 0.0, "phase": "preparing the data"})
-                self.result = run_sweep(
-                    *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
-                )
-        except Exception as err:  # noqa: BLE001 - shown on the page, the app stays usable
-            self.error = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
-        finally:
-            self._args = None
+        return run_sweep(
+            *self._args, callback=self._on_progress, stop_event=self._stop, **self._kwargs
+        )
 
 
 def start_sweep(arms, sizes, seeds, steps) -> None:
