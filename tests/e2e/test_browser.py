@@ -155,7 +155,14 @@ def test_train_on_the_demo_shows_the_map_and_exports_it(app_url, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "e2e_map.png"), full_page=True)
 
             page.get_by_role("link", name="Explore").click()
-            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=60_000)
+            # The Explore page's own controls, drawn once its map is stored in the session (the
+            # Train page's chart can still be on screen, stale, right after the click).
+            expect(page.get_by_text("Focus token").first).to_be_visible(timeout=60_000)
+            page.wait_for_function(
+                """() => document.querySelectorAll('[data-stale="true"]').length === 0
+                         && document.querySelectorAll('.js-plotly-plot').length >= 1""",
+                timeout=60_000,
+            )
             page.get_by_role("link", name="Export").click()
             # Streamlit gives a keyed widget's container the class st-key-<key>.
             button = page.locator('[class*="st-key-dl_pe_lab_map_"]').get_by_role("button")
