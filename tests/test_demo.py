@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pe_core import demo
+from pe_core.demo import fit as demo_fit
 from pe_core.demo import (
     DEMO_BRANDS,
     DEMO_EMOTICONS,
@@ -24,7 +24,7 @@ EMOTICON_RULES = {"smile", "sad", "heart", "lolface", "neutralface", "emoji"}
 @pytest.fixture(scope="module")
 def fitted():
     """A fit from scratch (words, matrix): what the shipped file must hold."""
-    return demo._build_demo_vectors()
+    return demo_fit._build_demo_vectors()
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +33,9 @@ def vectors(tmp_path_factory):
     # and read afresh rather than reuse vectors an earlier test cached in memory.
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PE_LAB_CACHE", str(tmp_path_factory.mktemp("demo_cache")))
-        demo._demo_vectors_cached.cache_clear()
+        demo_fit._demo_vectors_cached.cache_clear()
         yield demo_vectors()
-    demo._demo_vectors_cached.cache_clear()
+    demo_fit._demo_vectors_cached.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -106,16 +106,16 @@ def test_specials_brands_and_emoji_are_out_of_vocabulary(vectors):
 
 
 def test_fit_is_deterministic(fitted):
-    words, matrix = demo._build_demo_vectors()  # a second, independent fit
+    words, matrix = demo_fit._build_demo_vectors()  # a second, independent fit
     assert words == fitted[0]
     assert matrix.tobytes() == fitted[1].tobytes()
 
 
 def test_shipped_file_was_fitted_from_the_current_recipe():
-    with np.load(demo.SHIPPED_VECTORS, allow_pickle=False) as z:
+    with np.load(demo_fit.SHIPPED_VECTORS, allow_pickle=False) as z:
         key = str(z["key"])
-    assert key == demo._cache_key(), (
-        "the word groups, grammar or fit settings changed since pe_core/data/demo_vectors.npz "
+    assert key == demo_fit._cache_key(), (
+        "the word groups, grammar or fit settings changed since pe_core/demo/demo_vectors.npz "
         "was written: run `python -m pe_core.demo` and commit the file"
     )
 
@@ -131,13 +131,13 @@ def test_demo_vectors_read_the_shipped_file_without_fitting(tmp_path, monkeypatc
     def no_fit():
         raise AssertionError("the shipped file should have been used")
 
-    monkeypatch.setattr(demo, "_build_demo_vectors", no_fit)
+    monkeypatch.setattr(demo_fit, "_build_demo_vectors", no_fit)
     monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path))
-    demo._demo_vectors_cached.cache_clear()
+    demo_fit._demo_vectors_cached.cache_clear()
     try:
         loaded = demo_vectors()
     finally:
-        demo._demo_vectors_cached.cache_clear()
+        demo_fit._demo_vectors_cached.cache_clear()
     assert loaded.matrix.tobytes() == vectors.matrix.tobytes()
     assert list(tmp_path.iterdir()) == []  # nothing written to the user cache
 
@@ -148,16 +148,16 @@ def test_an_unusable_shipped_file_falls_back_to_a_fit(tmp_path, monkeypatch, fit
     if problem == "damaged":
         shipped.write_bytes(b"PK\x03\x04 not really a zip")
     elif problem == "other recipe":
-        demo.write_shipped_vectors(shipped)
-        monkeypatch.setattr(demo, "_cache_key", lambda: "0123456789abcdef")
-    monkeypatch.setattr(demo, "SHIPPED_VECTORS", shipped)
-    monkeypatch.setattr(demo, "_build_demo_vectors", lambda: (list(fitted[0]), fitted[1].copy()))
+        demo_fit.write_shipped_vectors(shipped)
+        monkeypatch.setattr(demo_fit, "_cache_key", lambda: "0123456789abcdef")
+    monkeypatch.setattr(demo_fit, "SHIPPED_VECTORS", shipped)
+    monkeypatch.setattr(demo_fit, "_build_demo_vectors", lambda: (list(fitted[0]), fitted[1].copy()))
     monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path / "cache"))
-    demo._demo_vectors_cached.cache_clear()
+    demo_fit._demo_vectors_cached.cache_clear()
     try:
         assert demo_vectors().words == fitted[0]
     finally:
-        demo._demo_vectors_cached.cache_clear()
+        demo_fit._demo_vectors_cached.cache_clear()
     assert (tmp_path / "cache" / "demo").is_dir()  # the fit went to the user cache
 
 
@@ -176,41 +176,41 @@ def quick_fit(monkeypatch, vectors):
         calls.append(1)
         return list(vectors.words), vectors.matrix.copy()
 
-    monkeypatch.setattr(demo, "_build_demo_vectors", fit)
-    monkeypatch.setattr(demo, "SHIPPED_VECTORS", Path("/nonexistent/demo_vectors.npz"))
+    monkeypatch.setattr(demo_fit, "_build_demo_vectors", fit)
+    monkeypatch.setattr(demo_fit, "SHIPPED_VECTORS", Path("/nonexistent/demo_vectors.npz"))
     return calls
 
 
 def test_disk_cache_is_written_under_pe_lab_cache_and_read_back(tmp_path, monkeypatch, quick_fit):
     monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path))
-    demo._demo_vectors_cached.cache_clear()
+    demo_fit._demo_vectors_cached.cache_clear()
     try:
         built = demo_vectors()
         files = sorted(p.suffix for p in (tmp_path / "demo").iterdir())
         assert files == [".npy", ".words"]
-        demo._demo_vectors_cached.cache_clear()
+        demo_fit._demo_vectors_cached.cache_clear()
         loaded = demo_vectors()
         assert len(quick_fit) == 1  # the second call read the disk cache
         assert loaded.words == built.words
         assert loaded.matrix.tobytes() == built.matrix.tobytes()
     finally:
-        demo._demo_vectors_cached.cache_clear()
+        demo_fit._demo_vectors_cached.cache_clear()
 
 
 def test_damaged_disk_cache_is_rebuilt(tmp_path, monkeypatch, vectors, quick_fit):
     monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path))
-    npy, words_file = demo._cache_paths()
+    npy, words_file = demo_fit._cache_paths()
     npy.parent.mkdir(parents=True)
     npy.write_bytes(b"not a numpy file")
     words_file.write_text("a\nb", encoding="utf-8")
-    demo._demo_vectors_cached.cache_clear()
+    demo_fit._demo_vectors_cached.cache_clear()
     try:
         rebuilt = demo_vectors()
         assert len(quick_fit) == 1
         assert rebuilt.matrix.tobytes() == vectors.matrix.tobytes()
         assert np.load(npy).shape == vectors.matrix.shape  # the damaged file was replaced
     finally:
-        demo._demo_vectors_cached.cache_clear()
+        demo_fit._demo_vectors_cached.cache_clear()
 
 
 # ------------------------------------------------------------------------------------ dataset
