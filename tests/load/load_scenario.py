@@ -5,7 +5,12 @@ One Debian Chromium, 8 browser contexts = 8 Streamlit sessions of one ``streamli
 on 127.0.0.1. Session i types i + 1 literal special tokens (``s<i>x<j>``), so its k and its
 tokens are its own. Every step waits for a state the page shows, never for a fixed time:
 
-1. session 0 (the *blocker*) starts a 200-epoch run and is seen training: it holds the one slot;
+1. session 0 (the *blocker*) starts a run of 200 epochs at batch size 8 (60,000 batches on the
+   demo's 2,400 training texts, ~4 min on an idle 2-core box, against the ~10 s the queue takes
+   to form there) and is seen training with that many steps: it holds the one slot. Its length
+   is read back from the page (the settings took effect) and its step when it is stopped is
+   kept, so the margin is a figure, not a hope; if it was not training any more when steps 2-3
+   were done, the scenario says so instead of failing somewhere downstream;
 2. sessions 1, 2, 3, 4 press Start in turn, each seen at its queue position (1, 2, 3, 4) before
    the next presses: FIFO order by construction, not by timing;
 3. session 3 stops while queued (seen "Stopped"), session 4 is then seen at position 3;
@@ -36,12 +41,15 @@ except ImportError:  # pragma: no cover - bench/bench_load.py
 ROOT = Path(__file__).resolve().parents[2]
 
 N_SESSIONS = 8
-BLOCKER = 0  # trains 200 epochs, holds the slot while the queue forms, then is stopped
+BLOCKER = 0  # trains 200 epochs at batch 8, holds the slot while the queue forms, is stopped
 QUEUED = (1, 2, 3, 4)  # press Start in this order while the blocker trains
 STOP_QUEUED = 3  # stops while queued
 DONE = (1, 2, 4)  # train to the end, in this order
 EPOCHS = 2  # per run on the embedded demo (the server default; the blocker sets 200)
-BLOCKER_EPOCHS = 200
+BLOCKER_EPOCHS = 200  # the Epochs field's maximum
+BLOCKER_BATCH = 8  # the Batch size slider's first option: 4x the batches of the default 32
+# The demo's 3,000 texts less the 20 % validation split; the blocker's total steps on the page.
+BLOCKER_STEPS = BLOCKER_EPOCHS * 2400 // BLOCKER_BATCH
 TRAIN_BUTTON = "Train on the demo"
 SLACK = 2.0  # seconds: start times and durations are shown in whole seconds
 
@@ -117,6 +125,7 @@ SIDEBAR = '[data-testid="stSidebar"]'
 
 QUEUED_AT = r"Queued: position {n}\b"
 RUNNING = r"Training · epoch \d+/\d+"
+RUNNING_STEPS = r"Training · epoch \d+/(\d+) · step (\d+)/(\d+)"
 DONE_TEXT = r"Training done in (\d+) s \(started (\d\d:\d\d:\d\d)\)"
 STOPPED = r"Stopped ·|Training stopped"
 ANY_RUN_STATE = r"Queued: position \d+|Starting|Training · epoch|Training done in \d+ s"
@@ -247,6 +256,17 @@ def set_epochs(page, epochs: int) -> None:
     expect(box).to_have_value(str(epochs))
 
 
+def set_batch_size_smallest(page) -> int:
+    """Move the Batch size select-slider to its first option (Home key); the value shown."""
+    from playwright.sync_api import expect
+
+    slider = page.get_by_test_id("stSlider").filter(has_text="Batch size").get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    expect(slider).to_have_attribute("aria-valuetext", str(BLOCKER_BATCH))
+    return BLOCKER_BATCH
+
+
 def press(session: Session, name: str) -> None:
     from playwright.sync_api import expect
 
@@ -270,6 +290,7 @@ class Outcome:
     errors: dict[int, list[str]]
     sidebar: dict[int, str]
     phases: dict[str, float]  # name -> seconds since the scenario began
+    blocker_steps: tuple[int, int]  # (step when it was stopped, total steps of its run)
 
 
 def run_scenario(browser, url: str, phase=None) -> Outcome:
@@ -291,8 +312,15 @@ def run_scenario(browser, url: str, phase=None) -> Outcome:
     mark("blocker")
     blocker = sessions[BLOCKER]
     set_epochs(blocker.page, BLOCKER_EPOCHS)
+    set_batch_size_smallest(blocker.page)
     press(blocker, TRAIN_BUTTON)
-    wait_text(blocker.page, rf"Training · epoch \d+/{BLOCKER_EPOCHS}", timeout_s=180)
+    line = wait_text(blocker.page, RUNNING_STEPS, timeout_s=180)
+    epochs, _step, total = (int(x) for x in re.search(RUNNING_STEPS, line).groups())
+    if (epochs, total) != (BLOCKER_EPOCHS, BLOCKER_STEPS):  # the settings did not take effect
+        raise AssertionError(
+            f"the blocker trains {epochs} epochs / {total} steps, not "
+            f"{BLOCKER_EPOCHS} / {BLOCKER_STEPS}: {line}"
+        )
     blocker.states.append("running")
 
     mark("queue")
@@ -311,8 +339,14 @@ def run_scenario(browser, url: str, phase=None) -> Outcome:
     sessions[later].queue_positions.append(len(QUEUED) - 1)
 
     mark("train")
+    # The queue was seen formed while the blocker held the slot; it must still be training
+    # (a run that ended on its own would have let session 1 in before the checks above).
+    line = wait_text(blocker.page, rf"{RUNNING_STEPS}|Training done in", timeout_s=30)
+    if not re.match(RUNNING_STEPS, line):
+        raise AssertionError(f"the blocker was no longer training when stopped: {line}")
     press(blocker, "Stop")
-    wait_text(blocker.page, STOPPED)
+    stopped = wait_text(blocker.page, r"Stopped · epoch \d+/\d+ · step \d+/\d+")
+    blocker_steps = tuple(int(x) for x in re.search(r"step (\d+)/(\d+)", stopped).groups())
     blocker.states.append("stopped")
     for i in DONE:
         s = sessions[i]
@@ -339,6 +373,7 @@ def run_scenario(browser, url: str, phase=None) -> Outcome:
         errors={s.index: errors(s.page) for s in sessions},
         sidebar=sidebar,
         phases=phases,
+        blocker_steps=blocker_steps,
     )
     mark("end")
     return outcome
@@ -357,6 +392,8 @@ def functional_problems(out: Outcome) -> list[str]:
         if not ok:
             problems.append(str(message))
 
+    step, total = out.blocker_steps
+    check(step < total, f"the blocker ran all its {total} steps: it was never stopped")
     for s in out.sessions:
         want = out.k_base + len(specials(s.index))
         check(out.shown_k[s.index] == want, f"session {s.index} shows k={out.shown_k[s.index]}")

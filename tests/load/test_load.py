@@ -57,6 +57,7 @@ def test_eight_sessions_queue_in_order_train_in_turn_and_stay_apart(tmp_path):
         json.dumps(
             {
                 "phases_s": out.phases,
+                "blocker_stopped_at_step": list(out.blocker_steps),
                 "sidebar": out.sidebar,
                 "per_session": summary,
             },
