@@ -139,9 +139,11 @@ trainable rows; max_len {result.max_len}; {result.batches_per_epoch} batches per
 Summary: {comparison.summary()}.
 
 Parameter counts are for the whole model; `embedding_trainable_params` is the embedding's
-share, `encoder_params` the rest (Dense layers). `final_train_minus_val_gap` uses the running
-train accuracy of the last epoch (with dropout, as Keras reports it). Row shifts are mean L2
-distances first -> last snapshot.
+share, `encoder_params` the rest (Dense layers). `final_train_minus_val_gap` is the train
+accuracy minus the validation accuracy of the last epoch, both measured in inference mode (no
+dropout) at the epoch's end (`history["train_accuracy"]`; the running dropout-mode accuracy
+Keras reports would bias it towards "none overfit"). Row shifts are mean L2 distances first ->
+last snapshot.
 """
     write_section("training", text)
     print(text)

@@ -38,7 +38,7 @@ TABLE_COLUMNS = [
 # of accuracy between train and validation are normal on a few thousand texts. The sentence
 # states the threshold, so a reader can judge it.
 OVERFIT_GAP = 0.05
-CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1")
+CURVE_METRICS = ("loss", "accuracy", "train_accuracy", "val_loss", "val_accuracy", "val_macro_f1")
 
 
 @dataclass

@@ -590,23 +590,39 @@ def _arrow(start: pd.Series, end: pd.Series, color: str) -> dict:
     }
 
 
+# Each curve is named for what it measures: the training loss is the running mean over the
+# epoch with dropout on (as Keras reports it); the train accuracy is measured like the
+# validation side, in inference mode at the epoch's end, so the two can be compared. Histories
+# without ``train_accuracy`` (older runs) fall back to the running accuracy, named as such.
 _CURVES = {
-    "loss": ("Loss", "train", "solid"),
+    "loss": ("Loss", "train (running, dropout on)", "solid"),
     "val_loss": ("Loss", "validation", "dash"),
-    "accuracy": ("Accuracy / F1", "train accuracy", "solid"),
+    "train_accuracy": ("Accuracy / F1", "train accuracy (epoch end, no dropout)", "solid"),
     "val_accuracy": ("Accuracy / F1", "validation accuracy", "dash"),
     "val_macro_f1": ("Accuracy / F1", "validation macro-F1", "dot"),
 }
+_RUNNING_ACCURACY = ("Accuracy / F1", "train accuracy (running, dropout on)", "solid")
+
+
+def _curve_specs(history: Mapping[str, Sequence[float]]):
+    """(key, (panel, name, dash)) of the curves to draw for ``history``."""
+    for key, spec in _CURVES.items():
+        if key == "train_accuracy" and not history.get(key):
+            yield "accuracy", _RUNNING_ACCURACY
+        else:
+            yield key, spec
 
 
 def curves_figure(history: Mapping[str, Sequence[float]], *, title: str | None = None) -> go.Figure:
     """Loss (left) and accuracy / macro-F1 (right) per epoch, train solid, validation dashed.
 
-    Keys absent from ``history`` or with no values yet are simply not drawn.
+    The train accuracy drawn is ``train_accuracy`` (inference mode, epoch end) when the
+    history has it, else the running ``accuracy``; each legend entry says which. Keys absent
+    from ``history`` or with no values yet are simply not drawn.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy / F1"))
     palette = {"solid": "#4c78a8", "dash": "#f58518", "dot": "#54a24b"}
-    for key, (panel, name, dash) in _CURVES.items():
+    for key, (panel, name, dash) in _curve_specs(history):
         values = list(history.get(key) or [])
         if not values:
             continue

@@ -72,7 +72,8 @@ def test_curves_are_long_format_per_variant_epoch_metric(comparison):
     result, _ = comparison
     curves = result.curves
     assert list(curves.columns) == ["variant", "epoch", "metric", "value"]
-    assert len(curves) == 3 * 5 * 2
+    assert len(curves) == 3 * len(E.CURVE_METRICS) * 2
+    assert set(curves.metric) == set(E.CURVE_METRICS)  # train_accuracy (inference mode) too
     dual_f1 = curves.query("variant == 'dual' and metric == 'val_macro_f1'")["value"].tolist()
     assert dual_f1 == result.results["dual"].history["val_macro_f1"]
 

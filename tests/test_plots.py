@@ -222,9 +222,24 @@ def test_curves_figure_draws_available_keys():
         "val_macro_f1": [],
     }
     fig = curves_figure(history)
-    assert [t.name for t in fig.data] == ["train", "validation", "train accuracy"]
+    assert [t.name for t in fig.data] == [
+        "train (running, dropout on)",
+        "validation",
+        "train accuracy (running, dropout on)",
+    ]
     assert list(fig.data[1].y) == [1.1, 0.7] and list(fig.data[0].x) == [1, 2]
     assert len(curves_figure({}).data) == 0
+
+
+def test_curves_figure_draws_the_inference_mode_train_accuracy_when_there_is_one():
+    # The running (dropout-mode) accuracy is not drawn beside it: one train accuracy, the one
+    # measured like the validation accuracy.
+    history = {"accuracy": [0.5, 0.7], "train_accuracy": [0.6, 0.9], "val_accuracy": [0.55, 0.8]}
+    fig = curves_figure(history)
+    assert [(t.name, list(t.y)) for t in fig.data] == [
+        ("train accuracy (epoch end, no dropout)", [0.6, 0.9]),
+        ("validation accuracy", [0.55, 0.8]),
+    ]
 
 
 def _drift():
