@@ -73,3 +73,23 @@ def overfitting_note(val_loss: Sequence[float], run: int = RISING_EPOCHS) -> str
         f"at epoch {best}). The model is memorising the training texts; about {best} epochs "
         "would do, or lower the learning rate."
     )
+
+
+def one_class_note(val_predicted: Sequence[int], label_names: Sequence[str]) -> str:
+    """A sentence when the model answered one class for every validation text, else "".
+
+    ``val_predicted``: texts predicted per class (``TrainingResult.val_predicted``). Such a
+    model learned no distinction between the classes: its accuracy is the share of that class
+    in the validation rows, however high it looks.
+    """
+    counts = [int(c) for c in val_predicted]
+    used = [i for i, c in enumerate(counts) if c > 0]
+    if len(used) != 1 or len(label_names) < 2:
+        return ""
+    name, n = str(label_names[used[0]]), counts[used[0]]
+    return (
+        f"The model answers '{name}' for all {n:,} validation texts: it has not learned to "
+        f"tell the {len(label_names)} classes apart, so its accuracy is only the share of "
+        f"'{name}' there. Balance the classes (more texts of the others), train longer or "
+        "with a different learning rate."
+    )

@@ -30,6 +30,7 @@ TABLE_COLUMNS = [
     "best_val_macro_f1",
     "best_val_macro_f1_epoch",
     "final_train_minus_val_gap",
+    "val_classes_predicted",
     "seconds_per_epoch",
     "trainable_row_shift",
     "frozen_row_shift",
@@ -49,7 +50,8 @@ class ComparisonResult:
         table: one row per variant (columns ``TABLE_COLUMNS``): parameter counts (whole model,
             and the embedding's trainable share vs the encoder/dense layers), best validation
             accuracy and macro-F1 with their 1-based epoch, the last epoch's train accuracy
-            minus val accuracy (overfitting), seconds per epoch, and how far the rows moved
+            minus val accuracy (overfitting), how many classes the last epoch predicted for
+            the validation texts (1: the variant answers one class for all), seconds per epoch, and how far the rows moved
             (mean L2 distance first -> last: ``trainable_row_shift`` for the k trainable rows,
             ``frozen_row_shift`` for the V pretrained rows, which only "full" can move).
         curves: long table (variant, epoch, metric, value) of every per-epoch metric.
@@ -104,6 +106,9 @@ def _row(variant: str, result) -> dict:
         "best_val_macro_f1": f1,
         "best_val_macro_f1_epoch": f1_epoch,
         "final_train_minus_val_gap": gap,
+        "val_classes_predicted": sum(1 for c in result.val_predicted if c > 0)
+        if result.val_predicted
+        else math.nan,
         "seconds_per_epoch": sum(result.epoch_seconds) / epochs if epochs else math.nan,
         "trainable_row_shift": trainable_shift,
         "frozen_row_shift": frozen_shift,
@@ -228,6 +233,10 @@ def summarize(table: pd.DataFrame) -> str:
                 f"; none overfit beyond a {OVERFIT_GAP:.2f} train-val gap (largest "
                 f"{gaps[worst]:.2f}, {worst})"
             )
+    # A variant that answers one class for every text learned nothing, however it scores.
+    one = [v for v, r in rows.items() if r.get("val_classes_predicted") == 1]
+    if one:
+        text += f"; {', '.join(one)} answered one class for every validation text"
     stopped = [v for v, r in rows.items() if r["state"] != "done"]
     if stopped:
         text += f" ({', '.join(stopped)} stopped early)"

@@ -182,6 +182,26 @@ def comparison_sentence(comparison) -> str:
     )
 
 
+def _headline(result, baseline) -> str:
+    """What was trained and how well: against the baseline, and flagged when the model
+    answers one class for every text or was stopped before any epoch ended."""
+    from pe_core.context import one_class_note
+
+    epochs = len(result.history.get("val_accuracy") or [])
+    trained = (
+        f"A {result.encoder} classifier trained {len(result.tokens)} token rows "
+        f"({result.state}, {epochs} epochs)"
+    )
+    if not epochs:
+        return trained + ", stopped before its first epoch ended: no validation accuracy yet"
+    headline = f"{trained} and reached {result.history['val_accuracy'][-1]:.1%} validation accuracy"
+    if baseline is not None:
+        headline += f", against {baseline.accuracy:.1%} for always answering '{baseline.label}'"
+    predicted = getattr(result, "val_predicted", ())
+    note = one_class_note(predicted, result.label_names) if predicted else ""
+    return headline + (f". {note.rstrip('.')}" if note else "")
+
+
 def summarize_run(
     result,
     vectors,
@@ -196,14 +216,7 @@ def summarize_run(
     baseline=None,
 ) -> Summary:
     """The summary of a run for ``tokens`` (e.g. :func:`featured_tokens`)."""
-    acc = (result.history.get("val_accuracy") or [float("nan")])[-1]
-    headline = (
-        f"A {result.encoder} classifier trained {len(result.tokens)} token rows "
-        f"({result.state}, {len(result.history.get('loss') or [])} epochs) and reached "
-        f"{acc:.1%} validation accuracy"
-    )
-    if baseline is not None:
-        headline += f", against {baseline.accuracy:.1%} for always answering '{baseline.label}'"
+    headline = _headline(result, baseline)
     index = NeighbourIndex(vectors.matrix)
     stories = [
         token_story(

@@ -84,7 +84,8 @@ class TrainingResult:
         steps: int (S,) global batch step of each snapshot (0 for the initial rows).
         epochs: float (S,) fractional epoch of each snapshot (``steps / batches_per_epoch``).
         history: per completed epoch: loss, accuracy (running means over the epoch's batches,
-            as Keras reports them), val_loss, val_accuracy, val_macro_f1.
+            with dropout on, as Keras reports them), train_accuracy (on the training rows in
+            inference mode at the epoch's end), val_loss, val_accuracy, val_macro_f1.
         model: the trained ``keras.Model``.
         vocabulary: the ``Vocabulary`` (id layout) the model reads.
         params: whole-model counts ``{"trainable": .., "frozen": ..}``.
@@ -97,6 +98,9 @@ class TrainingResult:
         neighbours: :class:`~pe_core.stored_neighbours.SnapshotNeighbours`, the top-K cosine
             neighbours over the whole vocabulary of every token at every snapshot, computed
             while training (None with ``neighbours_k=None``).
+        val_predicted: how many validation texts the model assigned to each class (in
+            ``label_names`` order) at the last epoch's end; empty before the first epoch
+            ends. A model that answers one class for every text shows it here.
     """
 
     tokens: list[str]
@@ -124,6 +128,7 @@ class TrainingResult:
     notices: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     neighbours: Any = None
+    val_predicted: list[int] = field(default_factory=list)
 
     @property
     def initial_rows(self) -> np.ndarray:
@@ -407,8 +412,9 @@ def _predict(model, x) -> np.ndarray:
     ).astype(np.float64)
 
 
-def _val_metrics(model, x, y, num_classes: int, weights=None) -> dict[str, float]:
-    """Validation loss, accuracy and macro-F1 in inference mode (no dropout).
+def _val_metrics(model, x, y, num_classes: int, weights=None) -> dict[str, Any]:
+    """Validation loss, accuracy and macro-F1 in inference mode (no dropout), and how many
+    texts were predicted as each class (``val_predicted``).
 
     With class weights on, ``weights`` (one per row) weigh the loss as Keras weighs the
     training loss (mean of weight x loss), so the two losses stay comparable.
@@ -426,6 +432,7 @@ def _val_metrics(model, x, y, num_classes: int, weights=None) -> dict[str, float
         "val_macro_f1": float(
             f1_score(y, pred, average="macro", labels=np.arange(num_classes), zero_division=0)
         ),
+        "val_predicted": np.bincount(pred, minlength=num_classes).tolist(),
     }
 
 
@@ -468,6 +475,7 @@ class _Trainer:
             )
         }
         self.epoch_seconds: list[float] = []
+        self.val_predicted: list[int] = []
         self.latest: dict[str, float] = {}
         self.t0 = time.perf_counter()
         self.t_loop: float | None = None
@@ -638,6 +646,7 @@ class _Trainer:
             notices=list(self.notices),
             settings=self.cfg.settings(),
             neighbours=snaps["neighbours"],
+            val_predicted=list(self.val_predicted),
         )
 
     def _loop(self, model, data: _Data) -> str:
@@ -672,6 +681,7 @@ class _Trainer:
                 self._report(event)
             self._snapshot(model)
             val = _val_metrics(model, x_val, y_val, len(data.label_names), w_val)
+            self.val_predicted = val.pop("val_predicted")
             train_acc = _train_accuracy(model, data.x[data.train_idx], data.y[data.train_idx])
             self.latest.update(val)
             with self.lock:

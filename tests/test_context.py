@@ -23,3 +23,15 @@ def test_rising_val_loss_needs_two_rises_in_a_row():
     assert note.startswith("Overfitting: validation loss rose for 3 epochs in a row")
     assert "lowest 0.900 at epoch 3" in note
     assert overfitting_note([0.9, 0.8, 0.7]) == ""
+
+
+def test_one_class_note_names_the_only_class_answered():
+    from pe_core.context import one_class_note
+
+    assert one_class_note([0, 12, 0], ["neg", "neu", "pos"]) == (
+        "The model answers 'neu' for all 12 validation texts: it has not learned to tell the "
+        "3 classes apart, so its accuracy is only the share of 'neu' there. Balance the "
+        "classes (more texts of the others), train longer or with a different learning rate."
+    )
+    assert one_class_note([3, 9, 0], ["neg", "neu", "pos"]) == ""  # two classes answered
+    assert one_class_note([], ["neg", "pos"]) == ""  # no epoch ended: nothing to judge

@@ -49,6 +49,9 @@ def test_table_figures_follow_the_histories(comparison):
         # measured in inference mode at the epoch end, not the running dropout-mode accuracy
         gap = history["train_accuracy"][-1] - history["val_accuracy"][-1]
         assert row["final_train_minus_val_gap"] == pytest.approx(gap)
+        predicted = result.results[row["variant"]].val_predicted
+        assert sum(predicted) == len(result.results[row["variant"]].val_indices)
+        assert row["val_classes_predicted"] == sum(1 for c in predicted if c > 0)
         assert row["seconds_per_epoch"] > 0
     rows = result.table.set_index("variant")
     # Only full moves the pretrained rows; only frozen keeps the trainable rows still.
@@ -121,6 +124,11 @@ def test_summary_of_a_hand_made_table():
         "; none overfit beyond a 0.05 train-val gap (largest 0.04, dual) (full stopped early)"
     )
     assert E.summarize(table.iloc[:0]) == "no variant was trained"
+    table["val_classes_predicted"] = [1, 2, 2]
+    assert E.summarize(table).endswith(
+        "(largest 0.04, dual); frozen answered one class for every validation text "
+        "(full stopped early)"
+    )
 
 
 def test_stop_event_stops_the_current_variant_and_skips_the_rest():

@@ -422,6 +422,17 @@ def test_train_accuracy_is_measured_in_inference_mode_at_the_epoch_end():
     assert result.history["train_accuracy"][-1] == pytest.approx(expected, abs=1e-12)
 
 
+def test_val_predicted_counts_the_last_epochs_validation_predictions_per_class():
+    result = tiny()
+    probs, y = _final_predictions(result, TEXTS, LABELS)
+    pred = probs[result.val_indices].argmax(axis=1)
+    assert result.val_predicted == np.bincount(pred, minlength=2).tolist()
+    assert sum(result.val_predicted) == len(result.val_indices) == 12
+    stop = threading.Event()
+    stop.set()
+    assert T.train(VECTORS, TEXTS, LABELS, stop_event=stop, **TINY).val_predicted == []
+
+
 def test_validation_loss_uses_the_class_weights_when_they_are_on():
     texts, labels = TEXTS[:50], LABELS[:50]  # 30 pos, 20 neg
     weighted = T.train(VECTORS, texts, labels, class_weights="balanced", **TINY)

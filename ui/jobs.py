@@ -400,6 +400,7 @@ _TABLE_LABELS = {
     "best_val_accuracy_epoch": "at epoch",
     "best_val_macro_f1": "Best val macro-F1",
     "final_train_minus_val_gap": "Train − val gap",
+    "val_classes_predicted": "Classes predicted",
     "seconds_per_epoch": "s / epoch",
     "trainable_row_shift": "Trainable row shift",
     "frozen_row_shift": "Frozen row shift",

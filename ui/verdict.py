@@ -56,10 +56,17 @@ def previous_setup_note(what: str = "result") -> None:
 
 
 def train_context(result) -> None:
-    """Validation accuracy and macro-F1 beside the majority baseline; overfitting flagged."""
-    from pe_core.context import majority_baseline, overfitting_note
+    """Validation accuracy and macro-F1 beside the majority baseline; overfitting and a
+    model that answers one class for every text flagged."""
+    from pe_core.context import majority_baseline, one_class_note, overfitting_note
 
     history = result.history
+    if not history.get("val_accuracy"):  # stopped before its first epoch ended
+        st.info(
+            "Stopped before the first epoch ended: no validation accuracy yet.",
+            icon=":material/info:",
+        )
+        return
     acc = (history.get("val_accuracy") or [float("nan")])[-1]
     f1 = (history.get("val_macro_f1") or [float("nan")])[-1]
     labels = st.session_state.get("_run_labels")
@@ -84,3 +91,6 @@ def train_context(result) -> None:
     note = overfitting_note(history.get("val_loss") or [])
     if note:
         st.warning(note, icon=":material/trending_up:")
+    note = one_class_note(getattr(result, "val_predicted", ()), result.label_names)
+    if note:
+        st.warning(note, icon=":material/warning:")
