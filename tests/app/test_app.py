@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -422,43 +420,6 @@ def test_real_data_shows_the_oov_cap_notice_and_the_twitter_preset(shared_glove)
     assert not at.exception and _errors(at) == []
     tokens = at.session_state["_vocab_cache"][1].tokenizer.special_tokens
     assert tokens[-3:] == ["<repeat>", "<elong>", "<allcaps>"]
-
-
-@functools.cache
-def _edge_results() -> dict:
-    """A run stopped before its first batch (1 snapshot) and a run with one token (<unk>)."""
-    from tiny_corpus import LABELS, TEXTS, TINY, VECTORS
-
-    from pe_core.tokens import Tokenizer
-    from pe_core.training import train
-
-    stop = threading.Event()
-    stop.set()
-    one_snapshot = train(VECTORS, TEXTS, LABELS, stop_event=stop, **TINY)
-    one_token = train(
-        VECTORS, TEXTS, LABELS, tokenizer=Tokenizer(rules=[]), min_oov_count=None, **TINY
-    )
-    assert len(one_snapshot.trajectory) == 1 and one_snapshot.state == "stopped"
-    assert one_token.tokens == ["<unk>"] and len(one_token.trajectory) > 1
-    return {"one snapshot": one_snapshot, "one token": one_token}
-
-
-@pytest.mark.parametrize("case", ["one snapshot", "one token"])
-@pytest.mark.parametrize("page", ["pages/explore.py", "pages/neighbours.py", "pages/export.py"])
-def test_pages_handle_a_result_with_one_snapshot_or_one_token(case, page):
-    from tiny_corpus import VECTORS
-
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["result"] = _edge_results()[case]
-    at.session_state["run_vectors"] = VECTORS
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    assert _errors(at) == []
-    if page == "pages/neighbours.py" and case == "one snapshot":
-        infos = " ".join(i.value for i in at.info)
-        assert "Drift needs at least two snapshots" in infos
-        assert not [s for s in at.slider if s.key == "nb_snapshot"]
 
 
 def test_data_page_shows_the_oov_and_the_unk_rate_each_named_for_what_it_counts():
