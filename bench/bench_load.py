@@ -154,6 +154,7 @@ def _probe(url: str, pid: int, body) -> dict:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    load_before = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory() as tmp,
         app_server(Path(tmp), free_port()) as (
@@ -172,7 +173,11 @@ def main() -> None:
                     out = run_scenario(browser, url)
                 finally:
                     browser.close()
-            return {"functional_problems": functional_problems(out), "phases_s": out.phases}
+            return {
+                "functional_problems": functional_problems(out),
+                "phases_s": out.phases,
+                "blocker_steps": list(out.blocker_steps),
+            }
 
         busy = _probe(url, proc.pid, scenario)
     load = os.getloadavg()[0]
@@ -196,9 +201,11 @@ def main() -> None:
         "## load: 8 sessions on one server (`bench/bench_load.py`)",
         "",
         f"One `streamlit run app.py`; the anchor is the same server idle for {IDLE_SECONDS:.0f} s,"
-        " then the scenario of `tests/load/load_scenario.py` (8 sessions, a 200-epoch run "
-        "stopped while training, 4 queued, 1 stopped while queued, 3 trained to done; "
-        f"{busy['seconds']} s). HTTP probed every 0.5 s, a fresh browser session every 2 s.",
+        " then the scenario of `tests/load/load_scenario.py` (8 sessions; a run of 200 epochs "
+        "at batch size 8 holds the training slot and is stopped at step "
+        f"{busy['blocker_steps'][0]:,} of {busy['blocker_steps'][1]:,}; 4 queued, 1 stopped "
+        f"while queued, 3 trained to done; {busy['seconds']} s). HTTP probed every 0.5 s, a "
+        "fresh browser session every 2 s. The targets are checked here, not in the test suite.",
         "",
         "| what | target | idle (anchor) | while training | met |",
         "| --- | --- | ---: | ---: | --- |",
@@ -215,7 +222,8 @@ def main() -> None:
         f"{len(idle['http_failures']) + len(busy['http_failures'])}. Fresh renders timed: "
         f"{idle['renders']} idle, {busy['renders']} while training. Functional checks of the "
         f"scenario: {'all passed' if not busy['functional_problems'] else busy['functional_problems']}."
-        f" Load average at the end: {load:.1f} on {os.cpu_count()} cores.",
+        f" Load average (1 min) {load_before:.1f} before, {load:.1f} at the end, on "
+        f"{os.cpu_count()} cores (the machine is shared: other work ran meanwhile).",
     ]
     write_section("load", "\n".join(lines))
     print("\n".join(lines))
