@@ -73,12 +73,20 @@ def train_context(result) -> None:
     c = st.columns(3)
     if labels is not None and len(result.val_indices):
         base = majority_baseline(labels, result.val_indices, result.label_names)
+        points, gain_f1 = (acc - base.accuracy) * 100, f1 - base.macro_f1
+        # No gain is no good news: a "+0.0" would otherwise get Streamlit's green up arrow.
         c[0].metric(
             "Validation accuracy",
             f"{acc:.1%}",
-            f"{(acc - base.accuracy) * 100:+.1f} points vs baseline",
+            f"{points:+.1f} points vs baseline",
+            delta_color="normal" if round(points, 1) else "off",
         )
-        c[1].metric("Validation macro-F1", f"{f1:.2f}", f"{f1 - base.macro_f1:+.2f} vs baseline")
+        c[1].metric(
+            "Validation macro-F1",
+            f"{f1:.2f}",
+            f"{gain_f1:+.2f} vs baseline",
+            delta_color="normal" if round(gain_f1, 2) else "off",
+        )
         c[2].metric(
             f"Majority baseline (always '{base.label}')",
             f"{base.accuracy:.1%}",

@@ -124,8 +124,11 @@ def test_every_page_handles_a_model_that_answers_one_class_for_every_text():
         "to tell the 2 classes apart, so its accuracy is only the share of 'positive' there."
     )
     # Train: the accuracy equals the baseline's, and the page says why.
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Validation accuracy"] == metrics["Majority baseline (always 'positive')"]
+    metrics = {m.label: m for m in at.metric}
+    accuracy = metrics["Validation accuracy"]
+    assert accuracy.value == metrics["Majority baseline (always 'positive')"].value == "95.0%"
+    # "+0.0 points" is drawn grey, not as good news in green.
+    assert accuracy.delta == "+0.0 points vs baseline" and accuracy.proto.color == 2  # GRAY
     assert any(w.value.startswith(note) for w in at.warning), [w.value for w in at.warning]
     for page in PAGES:
         at.switch_page(page).run()
