@@ -6,8 +6,9 @@ on 127.0.0.1. Session i types i + 1 literal special tokens (``s<i>x<j>``), so it
 tokens are its own. Every step waits for a state the page shows, never for a fixed time:
 
 1. session 0 (the *blocker*) starts a run of 200 epochs at batch size 8 (60,000 batches on the
-   demo's 2,400 training texts, ~4 min on an idle 2-core box, against the ~10 s the queue takes
-   to form there) and is seen training with that many steps: it holds the one slot. Its length
+   demo's 2,400 training texts: 3.7 min for the bare training loop on an idle 2-core box, about
+   13 min inside the scenario's server, against the ~11 s the queue takes to form there) and
+   is seen training with that many steps: it holds the one slot. Its length
    is read back from the page (the settings took effect) and its step when it is stopped is
    kept, so the margin is a figure, not a hope; if it was not training any more when steps 2-3
    were done, the scenario says so instead of failing somewhere downstream;
