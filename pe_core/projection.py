@@ -9,8 +9,10 @@ without ever moving the reference: ``embedding_`` is computed once and never wri
   umap-learn ``fit`` (optional dependency).
 * On both, moving points are placed by ``pe_core.placement.AffinityPlacement`` (the default,
   ``placement="affinity"``): the affinity-weighted mean of their nearest words' positions,
-  calibrated like the map itself, then a few bounded mean-shift steps. It is continuous in the
-  vector, exact on a copy of a word and deterministic. The libraries' own out-of-sample
+  calibrated like the map itself, then a few bounded mean-shift steps. It is exact on a copy
+  of a word and deterministic. A run's snapshots (``transform_sequence``) are placed coherently
+  in time: a token keeps its group of words until its vector leaves it and its drawn steps are
+  bounded by its vector's steps, so trails are smooth rather than zig-zags between clusters. The libraries' own out-of-sample
   optimisers stay available as ``placement="opentsne"`` (with warm start from the previous
   frame) and ``placement="umap"``: they are the anchors of ``bench/bench_projection.py``.
 
@@ -63,7 +65,10 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "transform_learning_rate": 0.1,
         "placement": "affinity",
         "shift_bandwidth": 2.0,
-        "shift_iter": 10,
+        "shift_iter": 20,
+        "keep_mode": 0.4,
+        "step_scale": 1.5,
+        "step_floor": 0.5,
     },
     "umap": {
         "n_neighbors": 15,
@@ -73,12 +78,16 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "clamp": True,
         "placement": "affinity",
         "shift_bandwidth": 2.0,
-        "shift_iter": 10,
+        "shift_iter": 20,
+        "keep_mode": 0.4,
+        "step_scale": 1.5,
+        "step_floor": 0.5,
     },
 }
 # Parameters that change how points are placed but not the reference layout (not in cache key).
 _PLACEMENT_ONLY = {"clamp", "transform_perplexity", "transform_n_iter", "warm_n_iter"}
 _PLACEMENT_ONLY |= {"transform_learning_rate", "placement", "shift_bandwidth", "shift_iter"}
+_PLACEMENT_ONLY |= {"keep_mode", "step_scale", "step_floor"}
 #: Placement choices per method: ours first (the default), then the library's own.
 PLACEMENTS = {"tsne": ("affinity", "opentsne"), "umap": ("affinity", "umap")}
 
@@ -120,6 +129,11 @@ def validate_params(method: str, params: dict) -> dict:
             )
         _check_number("shift_bandwidth", p["shift_bandwidth"], 1e-9)
         _check_number("shift_iter", p["shift_iter"], 0, integer=True)
+        _check_number("keep_mode", p["keep_mode"], 0)
+        if p["keep_mode"] > 1:
+            raise ValueError(f"keep_mode must be a number from 0 to 1; got {p['keep_mode']!r}")
+        _check_number("step_scale", p["step_scale"], 1e-9)
+        _check_number("step_floor", p["step_floor"], 0)
     if method == "tsne":
         _check_number("perplexity", p["perplexity"], 1)
         _check_number("transform_perplexity", p["transform_perplexity"], 1)
@@ -280,6 +294,9 @@ class Projector:
             size=size,
             bandwidth=self.params["shift_bandwidth"],
             shift_iter=self.params["shift_iter"],
+            keep_mode=self.params["keep_mode"],
+            step_scale=self.params["step_scale"],
+            step_floor=self.params["step_floor"],
         )
 
     def fit_vectors(self, vectors, indices):
@@ -399,10 +416,16 @@ class Projector:
     def transform_sequence(self, frames, progress: Progress | None = None) -> list[np.ndarray]:
         """Place a sequence of frames (each (m, d)).
 
-        Frame by frame, the same as ``transform`` of each, except for t-SNE with
-        ``placement="opentsne"``, where each frame starts from the previous one's positions.
+        PCA: the same as ``transform`` of each. t-SNE / UMAP with ``placement="affinity"``:
+        when every frame holds the same tokens (same row count), the frames are placed
+        coherently in time (``AffinityPlacement.place_sequence``: a token keeps its group of
+        words until its vector leaves it, and its steps are bounded by its vector's); frames
+        of different sizes are placed one by one. t-SNE with ``placement="opentsne"``: each
+        frame starts from the previous one's positions.
         """
         frames = [self._check_points(f) for f in frames]
+        if self._placer is not None and frames and len({len(f) for f in frames}) == 1:
+            return list(self._placer.place_sequence(np.stack(frames)))
         if (self.method == "pca" or self._placer is not None) and frames:
             sizes = np.cumsum([len(f) for f in frames])[:-1]
             return np.split(self.transform(np.concatenate(frames)), sizes)

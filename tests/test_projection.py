@@ -235,16 +235,23 @@ def test_tsne_opentsne_placement_puts_a_copy_among_its_30_nearest_points(opentsn
     assert max(ranks) < 30, ranks
 
 
-def test_tsne_placement_is_continuous_and_has_no_memory(tsne_fit):
+def test_tsne_transform_is_continuous_and_sequences_are_causal(tsne_fit):
     ref, p = tsne_fit
     rng = np.random.default_rng(4)
     point = ref[:8] + rng.normal(scale=0.5, size=(8, ref.shape[1]))
     nudged = point + 1e-4 * rng.normal(size=point.shape)
     span = np.ptp(p.embedding_, axis=0).max()
     assert np.abs(p.transform(nudged) - p.transform(point)).max() < 1e-3 * span
-    # A frame's positions do not depend on the frames before it, nor on the batch.
-    sequence = p.transform_sequence([ref[:8], nudged, point])
-    np.testing.assert_array_equal(sequence[2], p.transform(point))
+    # A sequence's first frame is placed on its own; a frame depends only on the frames
+    # before it (placing more snapshots later never moves the earlier ones).
+    frames = [ref[:8], point, nudged, ref[8:16]]
+    whole = p.transform_sequence(frames)
+    np.testing.assert_array_equal(whole[0], p.transform(ref[:8]))
+    for k in (1, 2, 3):
+        head = p.transform_sequence(frames[:k])
+        np.testing.assert_array_equal(np.stack(head), np.stack(whole[:k]))
+    # A copy of a word lands on it in a sequence too, whatever came before.
+    np.testing.assert_array_equal(whole[3], p.embedding_[8:16])
     # Alone or in a batch: the same place up to float rounding (BLAS sums in batch order).
     alone = p.transform(point[3:4])[0]
     np.testing.assert_allclose(alone, p.transform(point)[3], rtol=0, atol=1e-6 * span)
