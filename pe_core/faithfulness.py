@@ -27,6 +27,9 @@ from pe_core.neighbours import normalise_rows
 
 #: A row shorter than this share of the reference's median length has no direction yet.
 NEAR_ZERO = 1e-4
+#: *near* from which a map draws tokens among their true words (issue 11's target); below
+#: it the page says that the words drawn around a token are not its true neighbours.
+FAITHFUL_NEAR = 0.8
 
 
 def has_direction(rows, reference=None, *, rel: float = NEAR_ZERO) -> np.ndarray:
@@ -149,13 +152,24 @@ class Faithfulness:
     def largest_step_max(self) -> float:
         return float(np.max(self.largest_step)) if len(self.largest_step) else float("nan")
 
+    def verdict(self) -> str:
+        """Whether the words drawn around a token can be read as its neighbours, in words."""
+        if not self.near >= FAITHFUL_NEAR:  # NaN included: nothing to vouch for
+            return (
+                f"on this map the words drawn around a token are NOT its true nearest words "
+                f"(only {self.token_near_share:.0%} of tokens have their nearest word among "
+                f"the 10 drawn around them): read a token's neighbours from its hover"
+            )
+        return "tokens are drawn among their true nearest words"
+
     def line(self) -> str:
-        """One line for the page: the four figures in words."""
+        """One line for the page: the verdict, then the four figures in words."""
         if not self.moving:
             return "Faithfulness: no token has moved yet."
         return (
-            f"Faithfulness of this map · near {self.near:.2f} (tokens drawn among their true "
-            f"nearest words, relative to the words themselves; 1 = as well as the words) · "
+            f"Faithfulness of this map · {self.verdict()} · near {self.near:.2f} (tokens drawn "
+            f"among their true nearest words, relative to the words themselves; 1 = as well "
+            f"as the words) · "
             f"paths ×{self.tortuosity_median:.2f} as crooked as the real ones (median; "
             f"worst tenth ×{self.tortuosity_p90:.2f}) · largest step "
             f"{self.largest_step_median:.0%} of the map (median token; max "

@@ -62,6 +62,19 @@ def test_tortuosity_and_largest_step_by_hand():
     # Last snapshot: at north's true spot, and north is its nearest word.
     assert f.token_near_share == 1.0 and f.near == 1.0
     assert "near 1.00" in f.line() and "1 moving tokens" in f.line()
+    assert "tokens are drawn among their true nearest words · near" in f.line()
+
+
+def test_a_map_that_draws_tokens_among_the_wrong_words_says_so():
+    traj = np.stack([REF[:1], REF[1:2]])  # east, then north: a moving token
+    drawn = np.stack([XY_TRUE[:1], XY_TRUE[3:4]])  # north drawn on south
+    f = faithfulness(REF, XY_TRUE, traj, drawn, k=1)
+    assert f.token_near_share == 0.0 and f.near == 0.0
+    assert f.line().startswith(
+        "Faithfulness of this map · on this map the words drawn around a token are NOT its "
+        "true nearest words (only 0% of tokens have their nearest word among the 10 drawn "
+        "around them): read a token's neighbours from its hover · near 0.00"
+    )
 
 
 def test_a_token_that_never_turns_is_not_moving():
