@@ -208,7 +208,7 @@ def bench_frame_time(vectors, rows):
         if params["placement"] == "affinity":
             # Ours places a run as a sequence: frame t costs the sequence of t + 1 frames
             # minus that of t frames; measured as the whole sequence's time per frame.
-            per, _ = timed(p.transform_sequence, frames[1:])
+            _, per = timed(p.transform_sequence, frames[1:])
             times = [per / len(frames[1:])]
             what = f"sequence of {len(frames) - 1} frames: {per * 1000:.0f} ms in all"
         else:
