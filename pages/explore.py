@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import explore, state, urlstate
+from ui import explore, mapjobs, state, urlstate
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -63,17 +63,13 @@ if method != "PCA":
     )
 
 key = explore.projection_key(method, params, n_ref)
+mapjobs.collect()  # a t-SNE / UMAP map that finished in the background meanwhile
 if key not in s.projections:
-    auto = method == "PCA"
-    if auto or st.button(f"Compute the {method} map", type="primary"):
-        with shown_errors(f"Computing the {method} map", "Try other parameters or PCA."):
-            bar = st.progress(0.0, text="Fitting the reference layout…")
-
-            def report(fraction, message):
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
-
-            explore.compute(method, params, n_ref, report)
-            bar.empty()
+    if method == "PCA":  # exact and quick: computed here, at once
+        with shown_errors("Computing the PCA map", "Try fewer reference words."):
+            explore.compute(method, params, n_ref, None)
+    else:
+        mapjobs.show(key, method, params, n_ref)
     if key not in s.projections:
         st.stop()
 

@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 from pe_core import export
-from ui import explore, exports, state
+from ui import explore, exports, mapjobs, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -119,29 +119,26 @@ item(
 )
 
 st.subheader("The map on the Explore page")
+mapjobs.collect()  # a map that finished in the background meanwhile
 view, proj = exports.on_screen_projection()
 # The label counts the words really drawn (a small vocabulary has fewer than the slider asks).
 label = exports.view_label(view[0], view[1], min(view[2], len(vectors)))
 slug = exports.view_slug(*view)
-if proj is None:
-    offer = st.empty()  # the offer goes away once the map exists
-    with offer.container():
-        st.info(
-            f"The Explore page is set to {label}, and that map has not been computed yet, so "
-            "its coordinates and animated map cannot be exported.",
-            icon=":material/info:",
-        )
-        clicked = st.button(f"Compute the {view[0]} map", type="primary")
+offer = (
+    f"The Explore page is set to {label}, and that map has not been computed yet, so its "
+    "coordinates and animated map cannot be exported."
+)
+if proj is None and view[0] == "PCA":  # exact and quick: computed here when asked
+    place = st.empty()  # the offer goes away once the map exists
+    with place.container():
+        st.info(offer, icon=":material/info:")
+        clicked = st.button("Compute the PCA map", type="primary")
     if clicked:
-        with shown_errors(f"Computing the {view[0]} map", "Try other parameters or PCA."):
-            bar = st.progress(0.0, text="Fitting the reference layout…")
-
-            def report(fraction, message):
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
-
-            proj = explore.compute(*view, report)
-            bar.empty()
-            offer.empty()
+        with shown_errors("Computing the PCA map", "Try fewer reference words on Explore."):
+            proj = explore.compute(*view, None)
+            place.empty()
+elif proj is None:  # t-SNE / UMAP: in the background, with its progress
+    mapjobs.show(explore.projection_key(*view), *view, offer=offer)
 if proj is not None:
     item(
         f"Projected coordinates: {label} (CSV)",

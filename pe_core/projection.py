@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -589,7 +590,7 @@ class Projector:
         umap = _import_umap()
         state = self._cached_state(".pkl", self._load_umap, x)
         if state is None:
-            self._report(0.0, "UMAP: fitting the reference")
+            self._report(0.0, "UMAP: nearest neighbours of the reference")
             model = umap.UMAP(
                 n_components=2,
                 n_neighbors=self._effective["n_neighbors"],
@@ -598,16 +599,30 @@ class Projector:
                 metric="euclidean",
                 random_state=self.random_state,
                 transform_seed=self.random_state,
+                tqdm_kwds=self._umap_progress(),
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "n_jobs overridden by random_state"
                 model.fit(self._prepare(x))
+            # The cached model is shared and pickled: it must not keep this fit's callback.
+            model.tqdm_kwds = {"disable": True}
             state = model
             if self.cache:
                 _memory_put(self.cache_key_, state)
                 self._save(".pkl", lambda fh: pickle.dump(state, fh))
         self._umap = state
         return np.asarray(state.embedding_)
+
+    def _umap_progress(self) -> dict | None:
+        """umap-learn's epoch bar (tqdm) written into ``progress`` instead of the terminal."""
+        if self.progress is None:
+            return None
+        return {
+            "disable": False,  # the bar without UMAP's verbose log lines
+            "file": _EpochBar(self._report),
+            "bar_format": "{n}/{total}",
+            "mininterval": 0.25,
+        }
 
     @staticmethod
     def _load_umap(path: Path, x: np.ndarray):
@@ -653,6 +668,23 @@ class Projector:
             atomic_write(self._cache_path(suffix), buf.getvalue())
         except OSError as exc:  # a read-only cache dir only costs a recomputation later
             self.notices.append(f"could not write the layout cache: {exc}")
+
+
+class _EpochBar:
+    """A text stream for tqdm: each "n/total" it writes becomes a ``progress`` call."""
+
+    def __init__(self, report) -> None:
+        self._report = report
+
+    def write(self, text: str) -> None:
+        found = re.findall(r"(\d+)/(\d+)", text)
+        if found:
+            n, total = (int(v) for v in found[-1])
+            if total:
+                self._report(0.05 + 0.95 * n / total, f"UMAP: {n}/{total} epochs")
+
+    def flush(self) -> None:
+        pass
 
 
 def _pca_init(xp: np.ndarray, seed: int) -> np.ndarray:

@@ -383,6 +383,27 @@ def test_umap_reference_is_identical_across_frames(placement):
         np.testing.assert_array_equal(p._placer.ref_xy, p.embedding_)
 
 
+def test_umap_progress_reports_epochs_and_the_cached_model_forgets_the_callback():
+    pytest.importorskip("umap")
+    import pickle
+    import threading
+
+    seen, lock = [], threading.Lock()  # a lock: the callback must not end up in the pickle
+
+    def progress(fraction, message):
+        with lock:
+            seen.append((fraction, message))
+
+    ref = clustered(n=200, dim=8)
+    p = Projector("umap", n_neighbors=10, n_epochs=60, progress=progress).fit(ref)
+    fractions = [f for f, _ in seen]
+    assert seen[0] == (0.0, "UMAP: nearest neighbours of the reference")
+    assert ("UMAP: 60/60 epochs" in [m for _, m in seen]) and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert p._umap.tqdm_kwds == {"disable": True}
+    assert pickle.loads(pickle.dumps(p._umap)).embedding_.shape == (200, 2)
+
+
 def test_umap_missing_package_message(monkeypatch):
     import builtins
 

@@ -43,7 +43,12 @@ class Projection:
 
 
 def projection_key(method: str, params: dict, n_ref: int) -> tuple:
-    result = st.session_state.get("result")
+    """The key of the session's run's map in ``st.session_state.projections``."""
+    return key_of(st.session_state.get("result"), method, params, n_ref)
+
+
+def key_of(result, method: str, params: dict, n_ref: int) -> tuple:
+    """The projections' key of ``result``'s map: (run, method, parameters, reference size)."""
     return (id(result), method, tuple(sorted(params.items())), int(n_ref))
 
 
@@ -71,26 +76,48 @@ def export_reference(result, vectors) -> np.ndarray:
 
 
 def compute(method: str, params: dict, n_ref: int, progress) -> Projection:
-    """Fit the reference layout and place every snapshot; stored in the session."""
-    from pe_core.projection import Projector, project_trajectory
+    """Fit the reference layout and place every snapshot, here; stored in the session.
 
+    For PCA (milliseconds). t-SNE and UMAP take seconds to minutes: pages run them as a
+    background job (``ui.mapjobs``), which calls :func:`build_projection` and :func:`store`.
+    """
     s = st.session_state
     result, vectors = s.result, s.run_vectors
     idx = reference_indices(result, vectors, n_ref)
     projector = _live_map(method, params, idx)
+    proj = build_projection(method, params, idx, result, vectors, progress, projector=projector)
+    return store(proj, params, n_ref, result)
+
+
+def build_projection(
+    method: str, params: dict, idx, result, vectors, progress=None, *, projector=None
+) -> Projection:
+    """The map of ``result`` on reference rows ``idx``: no session state, so a background
+    thread can run it. ``projector``: an already fitted one (the live PCA map) to reuse."""
+    from pe_core.projection import Projector, project_trajectory
+
     if projector is None:
         projector = Projector(
             METHODS[method], random_state=int(result.seed), progress=progress, **params
         )
         projector.fit_vectors(vectors, idx)
+        projector.progress = None  # the job's callback ends with the job
     frame = project_trajectory(result, projector, vectors, progress=progress)
-    proj = Projection(method, projector, idx, frame, list(projector.notices))
+    proj = Projection(method, projector, np.asarray(idx), frame, list(projector.notices))
     proj.faithfulness = map_faithfulness(projector, result, frame)
-    # Keep one projection per method so switching back is instant, and memory stays bounded.
+    return proj
+
+
+def store(proj: Projection, params: dict, n_ref: int, result) -> Projection:
+    """Keep ``proj`` in the session: one projection per method, of the current run only, so
+    switching back is instant and memory stays bounded."""
+    s = st.session_state
     s.projections = {
-        k: v for k, v in s.projections.items() if k[0] == id(result) and k[1] != method
+        k: v
+        for k, v in s.get("projections", {}).items()
+        if k[0] == id(result) and k[1] != proj.method
     }
-    s.projections[projection_key(method, params, n_ref)] = proj
+    s.projections[key_of(result, proj.method, params, n_ref)] = proj
     return proj
 
 

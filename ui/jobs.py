@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from ui import state, verdict
-from ui.runs import REGISTRY, ThreadJob, session_alive
+from ui.runs import REGISTRY, ThreadJob, error_text, session_alive
 
 
 def is_running(run) -> bool:
@@ -162,7 +162,8 @@ class LiveView:
     curves_figure: Any = None
 
 
-def _eta(seconds) -> str:
+def eta_text(seconds) -> str:
+    """ "1 min 05 s", "12 s", or "estimating…" while unknown (None)."""
     if seconds is None:
         return "estimating…"
     seconds = int(round(seconds))
@@ -188,7 +189,7 @@ def _status_text(p: dict) -> str:
     epoch = f"epoch {max(p['epoch'], 1)}/{p['epochs']}"
     steps = f"step {p['step']}/{p['total_steps']}" if p["total_steps"] else "preparing the data"
     if st_ == "running":
-        return f"Training · {epoch} · {steps} · ETA {_eta(p['eta_seconds'])}"
+        return f"Training · {epoch} · {steps} · ETA {eta_text(p['eta_seconds'])}"
     return f"{st_.capitalize()} · {epoch} · {steps} · {p['elapsed']:.0f} s"
 
 
@@ -339,7 +340,7 @@ class QueuedTrainingJob(ThreadJob):
                 self._on_progress({**self._phase_extra, "phase": self._preparing})
                 self.result = self._work()
         except Exception as err:  # noqa: BLE001 - shown on the page, the app stays usable
-            self.error = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+            self.error = error_text(err)
         finally:
             self._args = None
 

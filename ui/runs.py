@@ -53,6 +53,12 @@ class ThreadJob:
             self._progress.update(values)
 
 
+def error_text(err: BaseException) -> str:
+    """A job's failure as the page shows it: a ``ValueError``'s own precise message (pe_core's
+    user errors), otherwise the exception's type and message."""
+    return str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+
+
 class Job(Protocol):
     """Anything with ``stop()``; ``is_finished(job)`` works out whether it has ended."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import downloads, jobs, state, urlstate
+from ui import downloads, jobs, mapjobs, state, urlstate
 from ui import sweep as sweep_ui
 from ui.errors import shown_errors
 
@@ -16,6 +16,19 @@ def _run_line(active: bool) -> None:
     @st.fragment(run_every=1.0 if active else None)
     def line() -> None:
         st.markdown(f"**Run** · {jobs.run_status_text()}")
+
+    line()
+
+
+def _map_line() -> None:
+    """t-SNE / UMAP maps fitting in the background, polled while one runs."""
+    running = bool(mapjobs.sidebar_text())
+
+    @st.fragment(run_every=mapjobs.POLL_SECONDS if running else None)
+    def line() -> None:
+        text = mapjobs.sidebar_text()
+        if text:
+            st.markdown(f"**Map** · computing {text}")
 
     line()
 
@@ -41,6 +54,7 @@ def render() -> None:
         kept = urlstate.notice()
         if kept:
             st.caption(kept)
+        _map_line()
         compare = jobs.compare_status_text()
         if compare:
             st.markdown(f"**Comparison** · {compare}")

@@ -225,6 +225,8 @@ def test_tiny_training_run_then_explore_neighbours_export():
     at.slider(key="explore_n_ref").set_value(200)
     at.radio(key="opt_method").set_value("t-SNE").run()
     _button(at, "Compute the t-SNE map").click().run()
+    assert at.session_state["map_jobs"]["t-SNE"].join(300)  # fitted in the background
+    at.run()
     assert not at.exception and _errors(at) == []
     assert len(at.session_state["projections"]) == 2  # PCA and t-SNE, both kept
 

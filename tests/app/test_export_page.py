@@ -98,6 +98,8 @@ def test_the_map_on_explore_is_the_one_exported(run, downloads):
     assert sorted(downloads) == ALWAYS
     downloads.clear()
     next(b for b in at.button if b.label == "Compute the t-SNE map").click().run()
+    assert at.session_state["map_jobs"]["t-SNE"].join(300)  # fitted in the background
+    at.run()
     assert not at.exception and not at.error
     assert not [i for i in at.info if "Explore page is set to" in i.value]
     slug = "tsne_perp30_iter500_ref300"
