@@ -254,6 +254,31 @@ def place_labels(rows: pd.DataFrame, xr, yr, priority: Sequence[str]) -> dict[st
     return out
 
 
+def text_label_boxes(traces, xr, yr) -> list[tuple[float, float, float, float]]:
+    """The boxes (plot fractions) of the token names that ``traces`` draw as text.
+
+    The inverse of :func:`place_labels` for drawn traces: each label's box from its point and
+    its ``textposition``, so labels added later (region names) can keep clear of them.
+    """
+    boxes = []
+    for trace in traces:
+        if "text" not in (getattr(trace, "mode", None) or "") or trace.text is None:
+            continue
+        pos = trace.textposition
+        positions = [pos] * len(trace.text) if isinstance(pos, str) or pos is None else pos
+        for x, y, text, where in zip(trace.x, trace.y, trace.text, positions, strict=False):
+            if not text or x is None or y is None:
+                continue
+            plain = text.replace("<b>", "").replace("</b>", "")
+            fx, fy = (x - xr[0]) / (xr[1] - xr[0]), (y - yr[0]) / (yr[1] - yr[0])
+            for position, box in _label_boxes(fx, fy, _label_width(plain)):
+                if position == where:
+                    pad = 0.1 * (box[2] - box[0]) if plain != text else 0.0  # bold is wider
+                    boxes.append((box[0] - pad, box[1], box[2] + pad, box[3]))
+                    break
+    return boxes
+
+
 def _token_trace(
     rows: pd.DataFrame, kind: str, highlight: set[str], where: dict[str, str | None] | None
 ):

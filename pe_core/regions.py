@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pe_core.neighbours import normalise_rows
+from pe_core.plots import text_label_boxes
 
 # Label box size in fractions of the plot, for a map about 700 x 560 px with 11 px text.
 _CHAR_W, _LABEL_H = 0.0095, 0.032
@@ -117,6 +118,7 @@ def region_annotations(
     keep: dict[int, tuple[float, float]] | None = None,
     candidates: list[np.ndarray] | None = None,
     color: str = "#5f6670",
+    avoid_boxes: Sequence[tuple[float, float, float, float]] = (),
 ) -> list[dict]:
     """Plotly annotations naming the regions on a map with axis ranges ``xr`` / ``yr``.
 
@@ -126,14 +128,16 @@ def region_annotations(
     Larger regions are placed first; a region with no free place has no label. ``keep``:
     region -> (x, y) in plot fractions to try first (the previous frame's place, so labels stay
     put while the tokens move); filled in with the places chosen. ``candidates``: the result
-    of :func:`label_candidates`, when placing many frames of one map.
+    of :func:`label_candidates`, when placing many frames of one map. ``avoid_boxes``: boxes
+    (plot fractions) no label may cover, e.g. the tokens' own names
+    (``pe_core.plots.text_label_boxes``), so a region label never cuts one off.
     """
     if candidates is None:
         candidates = label_candidates(regions, ref_xy, xr, yr)
     avoid = _fractions(avoid_xy, xr, yr) if avoid_xy is not None else np.zeros((0, 2))
     avoid = avoid[np.isfinite(avoid).all(axis=1)]
     keep = {} if keep is None else keep
-    placed: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[float, float, float, float]] = list(avoid_boxes)
     out = []
     for c, name in enumerate(regions.names):
         tries = candidates[c]
@@ -157,17 +161,28 @@ def region_annotations(
 
 
 def frame_annotations(
-    regions: Regions, ref_xy, xr, yr, frames: Sequence[tuple[str, np.ndarray]]
+    regions: Regions, ref_xy, xr, yr, frames: Sequence[tuple[str, np.ndarray]], boxes=None
 ) -> dict[str, list[dict]]:
     """Region labels for every frame of an animated map: ``{frame name: annotations}``.
 
     ``frames``: (name, token positions (m, 2)) in play order. A label keeps its place from one
     frame to the next unless a token moves under it, so no frame covers a token's marker.
+    ``boxes``: frame name -> the boxes of that frame's token names, kept clear too.
     """
     keep: dict[int, tuple[float, float]] = {}
     tries = label_candidates(regions, ref_xy, xr, yr)
+    boxes = boxes or {}
     return {
-        name: region_annotations(regions, ref_xy, xr, yr, xy, keep=keep, candidates=tries)
+        name: region_annotations(
+            regions,
+            ref_xy,
+            xr,
+            yr,
+            xy,
+            keep=keep,
+            candidates=tries,
+            avoid_boxes=boxes.get(name, ()),
+        )
         for name, xy in frames
     }
 
@@ -241,7 +256,8 @@ def add_region_labels(fig, regions: Regions, ref_xy, df_tokens, avoid_xy=None) -
     }
     if not fig.frames:
         points = np.vstack([df_tokens[["x", "y"]].to_numpy(dtype=float), extra])
-        labels = region_annotations(regions, ref_xy, xr, yr, points)
+        names = text_label_boxes(fig.data, xr, yr)
+        labels = region_annotations(regions, ref_xy, xr, yr, points, avoid_boxes=names)
         fig.layout.annotations = [*fig.layout.annotations, *labels]
         return len(labels)
     names = [f.name for f in fig.frames]
@@ -251,6 +267,7 @@ def add_region_labels(fig, regions: Regions, ref_xy, df_tokens, avoid_xy=None) -
         xr,
         yr,
         [(n, np.vstack([positions.get(n, np.zeros((0, 2))), extra])) for n in names],
+        boxes={f.name: text_label_boxes(f.data, xr, yr) for f in fig.frames},
     )
     for frame in fig.frames:
         frame.layout.annotations = [*(frame.layout.annotations or ()), *per_frame[frame.name]]

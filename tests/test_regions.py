@@ -103,3 +103,48 @@ def test_animated_map_carries_the_labels_in_every_frame():
     assert shown == 3 and sorted(texts) == sorted(regions.names)
     for frame in fig.frames:
         assert sorted(a.text for a in frame.layout.annotations) == sorted(regions.names)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_region_labels_never_cover_a_token_name():
+    # <smile> sits just below the "happy" group's densest point: its name, drawn above its
+    # marker, covers the place that region's label would take (the Summary's "<sm" cut-off).
+    ref, words = _three_groups()
+    regions = find_regions(ref, words, n_regions=3, seed=0)
+    xy = ref[:, :2] * 10
+    df = pd.DataFrame(
+        {
+            "token": ["<smile>"],
+            "kind": ["special"],
+            "snapshot": [0],
+            "step": [0],
+            "epoch": [0.0],
+            "x": [10.0],
+            "y": [-0.5],
+            "nearest": ["happy"],
+            "similarity": [0.9],
+        }
+    )
+    fig = plots.paths_figure(df, xy, words)
+    xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
+    (name_box,) = plots.text_label_boxes(fig.data, xr, yr)
+    # Without the boxes, the happy region's label lands on the token's name.
+    blind = region_annotations(regions, xy, xr, yr, df[["x", "y"]].to_numpy())
+    assert any(_overlap(name_box, _box(a, xr, yr)) for a in blind)
+    add_region_labels(fig, regions, xy, df)
+    labels = [a for a in fig.layout.annotations if a.name == "region"]
+    assert len(labels) == 3  # moved, not dropped
+    assert not any(_overlap(name_box, _box(a, xr, yr)) for a in labels)
+
+
+def _box(ann, xr, yr):
+    from pe_core.regions import _CHAR_W, _LABEL_H
+
+    text = ann["text"] if isinstance(ann, dict) else ann.text
+    x, y = (ann["x"], ann["y"]) if isinstance(ann, dict) else (ann.x, ann.y)
+    fx, fy = (x - xr[0]) / (xr[1] - xr[0]), (y - yr[0]) / (yr[1] - yr[0])
+    w = _CHAR_W * len(text) + 0.012
+    return (fx - w / 2, fy - _LABEL_H / 2, fx + w / 2, fy + _LABEL_H / 2)
