@@ -30,7 +30,7 @@ positive = c[1].text_input(
     key="axis_pos",
     help="Words separated by spaces, e.g. good great love happy.",
 )
-with shown_errors("Building the axis", "Type words that are in the vectors on both ends."):
+with shown_errors("Building the axis", "Type words that are in the vectors on both ends.") as first:
     from pe_core.axes import axis_figure, default_tokens
 
     view = axis.view(result, vectors, positive, negative)
@@ -47,3 +47,30 @@ with shown_errors("Building the axis", "Type words that are in the vectors on bo
         f"{view.spread['p5']:.2f} to {view.spread['p95']:.2f}."
     )
     st.dataframe(table, width="stretch", hide_index=True)
+
+if not first.failed:  # the plane is drawn on the first axis
+    st.subheader("Semantic plane")
+    st.caption(
+        "A second axis spreads the tokens out: each token's path across both axes over training "
+        "(open circle: its first snapshot with a direction; filled: the last). Grey dots are the "
+        "pretrained words, for scale."
+    )
+    with shown_errors("Building the semantic plane", "Type words that are in the vectors."):
+        axis.init_plane_words(vectors)
+        c = st.columns(2)
+        low = c[0].text_input(
+            "Second axis, bottom (words)",
+            persist_state="session",
+            key="plane_neg",
+            help="Words separated by spaces; the default is calm ↔ excited (arousal).",
+        )
+        high = c[1].text_input("Second axis, top (words)", persist_state="session", key="plane_pos")
+        from pe_core.semantic_plane import plane_figure
+
+        second, paths, words_xy = axis.plane(result, vectors, view, high, low)
+        words = vectors.words[: len(words_xy)]
+        st.plotly_chart(
+            plane_figure(paths, view.axis, second, words_xy, words, tokens),
+            width="stretch",
+            key="plane_chart",
+        )

@@ -51,3 +51,37 @@ def view(result, vectors, positive: str, negative: str) -> AxisView:
         cached = (key, AxisView(axis, scores, spread, axes.movement(scores)))
         st.session_state._axis_cache = cached
     return cached[1]
+
+
+#: Pretrained words drawn on the semantic plane (the most frequent: GloVe order).
+PLANE_WORDS = 3000
+
+
+def init_plane_words(vectors) -> None:
+    """Fill the second axis' word boxes with the default (arousal) words the first time."""
+    from pe_core.semantic_plane import default_plane_words
+
+    s = st.session_state
+    if str(s.get("plane_pos") or "").strip() and str(s.get("plane_neg") or "").strip():
+        return
+    try:
+        high, low = default_plane_words(vectors)
+    except ValueError:
+        return  # left empty: the page asks for the words
+    s.plane_pos, s.plane_neg = " ".join(high), " ".join(low)
+
+
+def plane(result, vectors, first: AxisView, positive: str, negative: str):
+    """(second axis, token paths, words' positions) on the plane (memoised per run and words)."""
+    from pe_core import axes, semantic_plane
+
+    pos, neg = axes.parse_words(positive), axes.parse_words(negative)
+    key = (id(result), first.axis.name, tuple(pos), tuple(neg))
+    cached = st.session_state.get("_plane_cache")
+    if cached is None or cached[0] != key:
+        second = axes.SemanticAxis(pos, neg, vectors)
+        paths = semantic_plane.plane_paths(result, first.axis, second)
+        words_xy = semantic_plane.words_on_plane(vectors.matrix[:PLANE_WORDS], first.axis, second)
+        cached = (key, (second, paths, words_xy))
+        st.session_state._plane_cache = cached
+    return cached[1]

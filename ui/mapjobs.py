@@ -63,6 +63,8 @@ class MapJob(ThreadJob):
             raise FitStopped
         if message.endswith("reference layout ready"):
             self._phase = "place"
+            message = "placing every snapshot's tokens on the map"
+        message = message.replace("tsne: ", "t-SNE: ").replace("umap: ", "UMAP: ")
         share = (0.0, FIT_SHARE) if self._phase == "fit" else (FIT_SHARE, 1.0 - FIT_SHARE)
         self._set(fraction=share[0] + share[1] * float(fraction), message=message)
 
@@ -152,7 +154,10 @@ def progress_text(job: MapJob) -> str:
     """ "Computing the t-SNE map · t-SNE: 300/750 iterations · about 12 s left"."""
     p = job.progress()
     left = p["eta_seconds"]
-    eta = "estimating the time left…" if left is None else f"about {eta_text(left)} left"
+    if left is None:
+        eta = "estimating the time left…"
+    else:
+        eta = "about a second left" if left < 1.5 else f"about {eta_text(left)} left"
     return f"Computing the {job.method} map · {p['message']} · {eta}"
 
 

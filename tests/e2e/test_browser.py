@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -185,22 +186,34 @@ def test_train_on_the_demo_shows_the_map_and_exports_it(app_url, tmp_path):
     for name in ("explore_regions_focus.png", "semantic_axis.png", "summary.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
 
-    for name in ("e2e_tsne_trails.png", "e2e_umap_trails.png"):
+    for name in ("e2e_map_progress.png", "e2e_tsne_trails.png", "e2e_umap_trails.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
 
 
 def _explore_map(page, method: str) -> None:
-    """Open Explore, compute the ``method`` map, check its faithfulness line, screenshot it."""
+    """Open Explore, compute the ``method`` map in the background, look at PCA meanwhile,
+    come back to the finished map, check its faithfulness line, screenshot it."""
     from playwright.sync_api import expect
 
     page.get_by_role("link", name="Explore").click()
     page.get_by_text(method, exact=True).first.click()
     page.get_by_role("button", name=f"Compute the {method} map").click(timeout=30_000)
-    # The fit (and, for UMAP, numba's first compilation) runs in the server: wait for the line.
+    progress = page.get_by_text(f"Computing the {method} map", exact=False).first
+    expect(progress).to_be_visible(timeout=60_000)
+    if method == "t-SNE":  # once the bar has moved: the optimiser's iterations and a time left
+        expect(page.get_by_text(re.compile(r"iterations · about .+ left")).first).to_be_visible(
+            timeout=60_000
+        )
+        page.screenshot(path=str(ARTIFACTS / "e2e_map_progress.png"))
+    # The page stays usable while the map is computed: the PCA map is drawn meanwhile.
+    page.get_by_text("PCA", exact=True).first.click()
+    page.wait_for_function(_TITLED.replace("TITLE", "PCA map"), timeout=60_000)
+    page.get_by_text(method, exact=True).first.click()
+    # The fit (and, for UMAP, numba's first compilation) runs in the server: wait for its map.
+    page.wait_for_function(_TITLED.replace("TITLE", f"{method} map"), timeout=240_000)
     expect(page.get_by_text("Faithfulness of this map", exact=False).first).to_be_visible(
-        timeout=240_000
+        timeout=30_000
     )
-    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=30_000)
     trails = page.get_by_role("switch", name="Trails")  # on by default
     assert trails.is_checked()
     page.wait_for_timeout(1500)  # let the map draw
@@ -208,6 +221,15 @@ def _explore_map(page, method: str) -> None:
     assert errors.count() == 0, errors.all_inner_texts()
     name = "e2e_tsne_trails.png" if method == "t-SNE" else "e2e_umap_trails.png"
     page.get_by_test_id("stPlotlyChart").first.screenshot(path=str(ARTIFACTS / name))
+
+
+#: True once the first map on the page, not stale, has TITLE in its title (drawn bold).
+_TITLED = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const t = gd && gd.layout && gd.layout.title;
+    return document.querySelectorAll('[data-stale="true"]').length === 0
+        && !!t && String(t.text || t).includes('TITLE');
+}"""
 
 
 def _settle(page, expect) -> None:
