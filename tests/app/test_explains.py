@@ -6,6 +6,7 @@ every control is tested on a real result without a training run per test.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,6 @@ def test_neighbour_list_threshold_greys_a_weak_list(demo_run):
 
 
 def _map(at: AppTest):
-    import json
-
     return json.loads(at.get("plotly_chart")[0].proto.spec)
 
 
@@ -127,6 +126,25 @@ def test_semantic_axis_defaults_and_typed_words(demo_run):
     at.text_input(key="axis_pos").set_value("food").run()
     assert [e.value for e in at.error] == []
     assert _map(at)["layout"]["title"]["text"] == "On the axis bad awful hate sad ↔ food"
+
+
+def test_semantic_plane_draws_every_chosen_token_on_two_axes(demo_run):
+    at = _session(demo_run, "pages/axis.py")
+    # The default second axis: the arousal words the demo vectors hold.
+    assert at.text_input(key="plane_pos").value == "excited angry furious"
+    assert at.text_input(key="plane_neg").value == "relaxed quiet peaceful"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # the axis chart, then the plane
+    spec = json.loads(charts[1].proto.spec)
+    lines = [t["name"] for t in spec["data"] if t.get("mode") == "lines"]
+    assert lines == at.multiselect(key="axis_tokens").value
+    assert spec["layout"]["yaxis"]["title"]["text"] == (
+        "← relaxed quiet peaceful   ·   excited angry furious →"
+    )
+    at.text_input(key="plane_pos").set_value("nosuchword").run()
+    (error,) = [e.value for e in at.error]
+    assert "Building the semantic plane failed" in error and "nosuchword" in error
+    assert len(at.get("plotly_chart")) == 1  # the first axis' chart stays
 
 
 def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
