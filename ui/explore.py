@@ -5,7 +5,8 @@ most frequent words), never from where the tokens went, so the Train page's live
 Explore map at the same method and size are the same map: same words, same axes, the same
 projector object for PCA. A projection is stored in ``st.session_state.projections`` (per
 user); the reference layouts themselves are cached by ``pe_core.projection`` (memory + disk,
-keyed by the data).
+keyed by the data). PCA is computed in the page (milliseconds); t-SNE and UMAP in a background
+job (``ui.mapjobs``) that calls :func:`build_projection` and hands the map to :func:`store`.
 """
 
 from __future__ import annotations
