@@ -495,7 +495,8 @@ def _slider(snapshots, meta: pd.DataFrame, duration: int, active: int = 0) -> di
         "len": 0.78,
         "y": -0.07,
         "yanchor": "top",
-        "currentvalue": {"prefix": "step "},
+        # Named at the right end: on a narrow map the play buttons cover the left end.
+        "currentvalue": {"prefix": "step ", "xanchor": "right"},
         "steps": [
             {"label": str(int(meta.loc[s, "step"])), "method": "animate", "args": [[str(s)], go_to]}
             for s in snapshots

@@ -183,7 +183,12 @@ def test_train_on_the_demo_shows_the_map_and_exports_it(app_url, tmp_path):
         finally:
             browser.close()
     assert (ARTIFACTS / "e2e_map.png").stat().st_size > 10_000
-    for name in ("explore_regions_focus.png", "semantic_axis.png", "summary.png"):
+    for name in (
+        "explore_regions_focus.png",
+        "semantic_axis.png",
+        "semantic_plane.png",
+        "summary.png",
+    ):
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
 
     for name in ("e2e_map_progress.png", "e2e_tsne_trails.png", "e2e_umap_trails.png"):
@@ -282,6 +287,10 @@ def _explains_itself(page, expect) -> None:
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=60_000)
     _settle(page, expect)
     page.get_by_test_id("stPlotlyChart").first.screenshot(path=str(ARTIFACTS / "semantic_axis.png"))
+    plane = page.get_by_test_id("stPlotlyChart").nth(1)  # the semantic plane, below
+    plane.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # let it draw
+    plane.screenshot(path=str(ARTIFACTS / "semantic_plane.png"))
 
     page.get_by_role("link", name="Summary").click()
     expect(page.get_by_text("Export as report").first).to_be_visible(timeout=60_000)
