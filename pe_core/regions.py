@@ -224,6 +224,29 @@ def _fits(box, placed, avoid: np.ndarray) -> bool:
     return not hit.any()
 
 
+#: The map's plot area in px, as ``pe_core.plots`` sizes its labels (about 700 x 560).
+_PLOT_PX = (700.0, 560.0)
+
+
+def callout_boxes(annotations, xr, yr) -> list[tuple[float, float, float, float]]:
+    """The boxes (plot fractions) of the callouts among ``annotations`` (``pe_core.focus``):
+    an arrow from the point to a bordered label ``ax`` / ``ay`` px away, kept clear too."""
+    boxes = []
+    for ann in annotations or ():
+        get = ann.get if isinstance(ann, dict) else lambda k, a=ann: getattr(a, k, None)
+        if get("name") != "callout":
+            continue
+        text = str(get("text") or "").replace("<b>", "").replace("</b>", "")
+        font = get("font")
+        font = (font.get("size") if isinstance(font, dict) else getattr(font, "size", None)) or 12
+        fx = (float(get("x")) - xr[0]) / (xr[1] - xr[0]) + float(get("ax") or 0) / _PLOT_PX[0]
+        fy = (float(get("y")) - yr[0]) / (yr[1] - yr[0]) - float(get("ay") or 0) / _PLOT_PX[1]
+        half_w = (0.62 * font * len(text) + 10) / _PLOT_PX[0] / 2  # bold text, border, pad
+        half_h = (font + 12) / _PLOT_PX[1] / 2
+        boxes.append((fx - half_w, fy - half_h, fx + half_w, fy + half_h))
+    return boxes
+
+
 def _annotation(name: str, x: float, y: float, xr, yr, color: str) -> dict:
     return {
         "x": round(xr[0] + x * (xr[1] - xr[0]), 4),
@@ -256,7 +279,7 @@ def add_region_labels(fig, regions: Regions, ref_xy, df_tokens, avoid_xy=None) -
     }
     if not fig.frames:
         points = np.vstack([df_tokens[["x", "y"]].to_numpy(dtype=float), extra])
-        names = text_label_boxes(fig.data, xr, yr)
+        names = text_label_boxes(fig.data, xr, yr) + callout_boxes(fig.layout.annotations, xr, yr)
         labels = region_annotations(regions, ref_xy, xr, yr, points, avoid_boxes=names)
         fig.layout.annotations = [*fig.layout.annotations, *labels]
         return len(labels)
@@ -267,7 +290,11 @@ def add_region_labels(fig, regions: Regions, ref_xy, df_tokens, avoid_xy=None) -
         xr,
         yr,
         [(n, np.vstack([positions.get(n, np.zeros((0, 2))), extra])) for n in names],
-        boxes={f.name: text_label_boxes(f.data, xr, yr) for f in fig.frames},
+        boxes={
+            f.name: text_label_boxes(f.data, xr, yr)
+            + callout_boxes(f.layout.annotations if f.layout else (), xr, yr)
+            for f in fig.frames
+        },
     )
     for frame in fig.frames:
         frame.layout.annotations = [*(frame.layout.annotations or ()), *per_frame[frame.name]]

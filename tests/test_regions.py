@@ -148,3 +148,39 @@ def _box(ann, xr, yr):
     fx, fy = (x - xr[0]) / (xr[1] - xr[0]), (y - yr[0]) / (yr[1] - yr[0])
     w = _CHAR_W * len(text) + 0.012
     return (fx - w / 2, fy - _LABEL_H / 2, fx + w / 2, fy + _LABEL_H / 2)
+
+
+def test_region_labels_keep_clear_of_the_focus_callout():
+    from pe_core.focus import callout
+    from pe_core.regions import callout_boxes
+
+    ref, words = _three_groups()
+    regions = find_regions(ref, words, n_regions=3, seed=0)
+    xy = ref[:, :2] * 10
+    df = pd.DataFrame(
+        {
+            "token": ["<smile>"],
+            "kind": ["special"],
+            "snapshot": [0],
+            "step": [0],
+            "epoch": [0.0],
+            "x": [5.0],
+            "y": [5.0],
+            "nearest": ["happy"],
+            "similarity": [0.9],
+        }
+    )
+    fig = plots.paths_figure(df, xy, words)
+    xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
+    # The callout's label sits 40 px right of and 40 px above its point: on "happy"'s centre.
+    note = callout(
+        "<smile>", 10.0 - 40 / 700 * (xr[1] - xr[0]), -40 / 560 * (yr[1] - yr[0]), "#333"
+    )
+    fig.layout.annotations = [*fig.layout.annotations, note]
+    (box,) = callout_boxes(fig.layout.annotations, xr, yr)
+    assert (box[0] + box[2]) / 2 == pytest.approx((10.0 - xr[0]) / (xr[1] - xr[0]))
+    blind = region_annotations(regions, xy, xr, yr, df[["x", "y"]].to_numpy())
+    assert any(_overlap(box, _box(a, xr, yr)) for a in blind)
+    add_region_labels(fig, regions, xy, df)
+    labels = [a for a in fig.layout.annotations if a.name == "region"]
+    assert labels and not any(_overlap(box, _box(a, xr, yr)) for a in labels)
