@@ -67,6 +67,9 @@ if not first.failed:  # the plane is drawn on the first axis
         high = c[1].text_input("Second axis, top (words)", persist_state="session", key="plane_pos")
         from pe_core.semantic_plane import plane_figure
 
+        if not high.strip() and not low.strip():  # no default words in these vectors
+            st.info("Type the words of both ends of a second axis to see the plane.")
+            st.stop()
         second, paths, words_xy = axis.plane(result, vectors, view, high, low)
         words = vectors.words[: len(words_xy)]
         st.plotly_chart(
