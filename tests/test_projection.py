@@ -328,7 +328,8 @@ def test_tsne_layout_cache_on_disk_and_in_memory():
     assert again.from_cache_ and again.notices == ["reference layout reused from memory"]
     clear_memory_cache()
     disk = Projector("tsne", **kwargs).fit(ref)
-    assert disk.from_cache_ and disk.notices[0].startswith("reference layout loaded from")
+    assert disk.from_cache_ and disk.notices[0].startswith("reference layout reused from the cache")
+    assert str(default_cache_dir()) not in disk.notices[0]  # no internal path reaches the page
     np.testing.assert_array_equal(disk.embedding_, first.embedding_)
     assert disk.transform(ref[:2]).shape == (2, 2)
     # The seed and the layout parameters are part of the key; placement settings are not.
