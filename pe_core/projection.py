@@ -656,7 +656,9 @@ class Projector:
             return None
         _memory_put(self.cache_key_, state)
         self.from_cache_ = True
-        self.notices.append("reference layout reused from the cache (computed earlier for these words)")
+        self.notices.append(
+            "reference layout reused from the cache (computed earlier for these words)"
+        )
         return state
 
     def _save(self, suffix: str, write) -> None:
