@@ -79,7 +79,8 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
         "from ui import warmup\n"
         "finished = warmup.done.wait(240)\n"
         "print(json.dumps({'before': before, 'finished': finished,\n"
-        "  'tf': 'tensorflow' in sys.modules, 'umap': 'umap' in sys.modules}))\n"
+        "  'tf': 'tensorflow' in sys.modules, 'umap': 'umap' in sys.modules,\n"
+        "  'plotly': 'plotly.graph_objects' in sys.modules}))\n"
     )
     env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="1")
     out = subprocess.run(
@@ -92,7 +93,7 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
         check=True,
     )
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert report == {"before": False, "finished": True, "tf": True, "umap": True}
+    assert report == {"before": False, "finished": True, "tf": True, "umap": True, "plotly": True}
 
 
 @pytest.mark.parametrize("page", PAGES)
