@@ -60,6 +60,38 @@ tab_vec, tab_data, tab_tok, tab_train = st.tabs(
     ["Word vectors", "Dataset", "Special tokens", "Trainable set"]
 )
 
+RELEASE_LABELS = {
+    "6B": "6B (Wikipedia + Gigaword, 400k words)",
+    "twitter.27B": "Twitter 27B (2B tweets, 1.2M words)",
+}
+
+
+def _use_twitter_preset() -> None:
+    s.opt_rules_preset = "GloVe Twitter"
+    s.rules_df = state.default_rules_frame()
+    s.rules_version += 1
+
+
+def twitter_preset_hint(vectors=None, release: str | None = None) -> None:
+    """Suggest the GloVe Twitter rules when these vectors were made with them (once chosen)."""
+    from pe_core.presets import suggested_preset
+
+    wanted = suggested_preset(vectors, release)
+    if wanted != "GloVe Twitter" or s.get("opt_rules_preset") == wanted:
+        return
+    st.info(
+        "GloVe Twitter vectors were trained on tweets rewritten by its preprocessing (`<user>`, "
+        "`<url>`, `<hashtag>`, `<smile>`, `<repeat>`, `<allcaps>`, ...). The **GloVe Twitter** "
+        "rules preset writes your texts the same way, so these tokens meet their own vectors.",
+        icon=":material/lightbulb:",
+    )
+    st.button(
+        "Use the GloVe Twitter rules preset",
+        key=f"use_twitter_preset_{'release' if release else 'vectors'}",
+        on_click=_use_twitter_preset,
+    )
+
+
 with tab_vec:
     st.markdown(f"**Current:** {s.vectors_desc} — {len(s.vectors):,} words × {s.vectors.dim} d")
     if s.vectors.skipped:
@@ -71,6 +103,7 @@ with tab_vec:
         )
     for note in s.vectors.notes:  # zip member read, header mismatch, cache not written, ...
         st.caption(note)
+    twitter_preset_hint(vectors=s.vectors)
     source = st.radio(
         "Source",
         ["Embedded demo", "Upload a file", "File in the data directory", "Download GloVe"],
@@ -149,15 +182,24 @@ with tab_vec:
                 state.set_vectors(vectors, f"File: {path.name}")
                 st.rerun()
     else:
+        from pe_core.vectors import GLOVE_RELEASES
+
         c1, c2 = st.columns(2)
-        name = c1.selectbox("Release", ["6B"], persist_state="session", key="glove_name")
-        dim = c2.selectbox(
-            "Dimensions", [50, 100, 200, 300], persist_state="session", key="glove_dim"
+        name = c1.selectbox(
+            "Release",
+            list(GLOVE_RELEASES),
+            format_func=RELEASE_LABELS.get,
+            persist_state="session",
+            key="glove_name",
+        )
+        dim = c2.selectbox(  # one key per release: their dimensions differ
+            "Dimensions", GLOVE_RELEASES[name], persist_state="session", key=f"glove_dim_{name}"
         )
         st.caption(
             "Downloads from the Stanford NLP site into the cache (PE_LAB_CACHE) once, in the "
             "background: the app stays usable meanwhile."
         )
+        twitter_preset_hint(release=name)
         job = s.get("download_job")
         busy = job is not None and not job.done
         if st.button("Download and load", type="primary", disabled=busy):

@@ -22,14 +22,19 @@ _FOCUS_COLOR = "#111111"
 _AROUND = ("top right", "bottom left", "top left", "bottom right", "middle right", "middle left")
 
 
-def focus_neighbours(trajectory, matrix, token_row: int, k: int = 5):
+def focus_neighbours(trajectory, matrix, token_row: int, k: int = 5, stored=None):
     """The true top-k words of one token at every snapshot: ``(indices (S, k), cosines (S, k))``.
 
-    One matrix product over the vocabulary per snapshot of one token (computed once per token
-    and run by the caller). Rows where the token is the zero vector have cosines NaN.
+    Read from ``stored`` (the run's ``SnapshotNeighbours``) when it covers every snapshot with
+    at least k neighbours; else one matrix product over the vocabulary per snapshot of one
+    token (computed once per token and run by the caller). Rows where the token is the zero
+    vector have cosines NaN.
     """
     path = np.asarray(trajectory, dtype=np.float32)[:, token_row]
-    idx, cos = NeighbourIndex(matrix).query(path, k=min(k, len(matrix)))
+    if stored is not None and stored.k >= k and len(stored.indices) == len(path):
+        idx, cos = stored.indices[:, token_row, :k], stored.similarities[:, token_row, :k]
+    else:
+        idx, cos = NeighbourIndex(matrix).query(path, k=min(k, len(matrix)))
     cos = cos.astype(np.float64)
     cos[np.linalg.norm(path, axis=1) == 0] = np.nan
     return idx, cos

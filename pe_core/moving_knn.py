@@ -16,6 +16,9 @@ import numpy as np
 
 # Float32 cosines carry about 1e-6 of rounding; the bound is widened by this much to stay exact.
 _SLACK = 1e-5
+# The candidates' unit vectors are kept per row (gathering M random rows of a 400,000-row
+# matrix at every snapshot cost more than the search it saved); at most this many bytes.
+_CANDIDATE_BYTES = 32_000_000
 
 
 class MovingTopK:
@@ -32,7 +35,9 @@ class MovingTopK:
         self.index = index
         self.k = int(min(k, index.n))
         self.m = int(min(index.n, candidates or max(4 * self.k, 128)))
+        self.candidates = candidates
         self._cand: np.ndarray | None = None  # (rows, M) candidate word rows per row
+        self._cand_vecs: np.ndarray | None = None  # (rows, M, d) their unit vectors
         self._ref: np.ndarray | None = None  # (rows, d) unit query at its last full search
         self._floor: np.ndarray | None = None  # (rows,) M-th cosine of that search; NaN: none
         self.full_searches = self.reused = 0
@@ -45,7 +50,11 @@ class MovingTopK:
         rows = np.asarray(rows, dtype=np.float32)
         n, d = rows.shape
         if self._cand is None or len(self._cand) != n:
+            if self.candidates is None:  # as many as fit the memory bound, 4k to 1,024
+                fit = _CANDIDATE_BYTES // (4 * d * max(1, n))
+                self.m = int(min(self.index.n, max(4 * self.k, min(1024, fit))))
             self._cand = np.zeros((n, self.m), np.int64)
+            self._cand_vecs = np.zeros((n, self.m, d), np.float32)
             self._ref = np.zeros((n, d), np.float32)
             self._floor = np.full(n, np.nan)
         norms = np.linalg.norm(rows, axis=1)
@@ -66,8 +75,10 @@ class MovingTopK:
         if not len(rows):
             return ok
         cand = self._cand[rows]  # (r, M)
-        sims = np.einsum("rmd,rd->rm", self.index._prepared[cand], unit[rows])
-        order = np.argsort(-sims, axis=1, kind="stable")[:, : self.k]
+        sims = np.einsum("rmd,rd->rm", self._cand_vecs[rows], unit[rows])
+        part = np.argpartition(-sims, self.k - 1, axis=1)[:, : self.k]
+        ranked = np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1, kind="stable")
+        order = np.take_along_axis(part, ranked, axis=1)
         top = np.take_along_axis(sims, order, axis=1)
         moved = np.linalg.norm(unit[rows] - self._ref[rows], axis=1)
         good = top[:, -1] >= self._floor[rows] + moved + _SLACK
@@ -83,5 +94,6 @@ class MovingTopK:
         self.full_searches += len(todo)
         idx[todo], sim[todo] = cand[:, : self.k], cand_sim[:, : self.k]
         self._cand[todo], self._ref[todo] = cand, unit[todo]
+        self._cand_vecs[todo] = self.index._prepared[cand]
         # With every word a candidate, nothing lies outside: any bound holds.
         self._floor[todo] = cand_sim[:, -1] if self.m < self.index.n else -np.inf

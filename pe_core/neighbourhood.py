@@ -8,10 +8,11 @@ Per token and snapshot:
 * the L2 distance of its vector from its initial row, and the cosine distance (1 - cosine)
   from its first direction.
 
-A token that never moves has overlap 1 and distance 0 throughout. The top-k lists come from
-exact searches of the whole vocabulary: the ranking of all tokens needs only each token's first
-and final lists (``endpoints``, at the largest k, sliced for any k); the curves of one token
-need one search per snapshot of that token (``token_change``).
+A token that never moves has overlap 1 and distance 0 throughout. The top-k lists are exact
+over the whole vocabulary: read from the run's stored neighbours (``result.neighbours``,
+computed once while training) when they hold k of them, else searched. The ranking of all
+tokens needs only each token's first and final lists (``endpoints``, at the largest k, sliced
+for any k); the curves of one token need its list at every snapshot (``token_change``).
 """
 
 from __future__ import annotations
@@ -50,16 +51,38 @@ class Endpoints:
         return int(self.first.shape[1])
 
 
-def endpoints(trajectory, matrix, k: int = K_MAX) -> Endpoints:
-    """The top-k of every token at its first direction and at the end (exact, cosine)."""
+def _stored(stored, trajectory, matrix):
+    """``stored`` (a ``SnapshotNeighbours``) when it covers every snapshot of ``trajectory``
+    over ``matrix``'s rows, else None."""
+    if stored is None or len(stored.indices) != len(trajectory) or not stored.k:
+        return None
+    return stored if stored.indices.max(initial=0) < len(matrix) else None
+
+
+def endpoints(trajectory, matrix, k: int = K_MAX, stored=None) -> Endpoints:
+    """The top-k of every token at its first direction and at the end (exact, cosine).
+
+    ``stored``: the run's ``SnapshotNeighbours``; when given (and covering every snapshot) the
+    lists are read from it, at most its K of them, and nothing is searched.
+    """
     traj = np.asarray(trajectory, dtype=np.float32)
     t_count = traj.shape[1]
     k = min(int(k), len(matrix))
     starts = first_directions(traj)
     alive = np.flatnonzero(starts >= 0)
+    stored = _stored(stored, traj, matrix)
+    if stored is not None:
+        k = min(k, stored.k)
     first = np.full((t_count, k), -1, dtype=np.int64)
     final = np.full((t_count, k), -1, dtype=np.int64)
-    if len(alive):
+    if len(alive) and stored is not None:
+        first[alive] = stored.indices[starts[alive], alive, :k]
+        final[alive] = stored.indices[-1, alive, :k]
+        # A token that went back to zero at the end keeps its last direction's list.
+        back = alive[stored.zero[-1, alive]]
+        last_live = len(traj) - 1 - np.argmax(~stored.zero[::-1, back], axis=0)
+        final[back] = stored.indices[last_live, back, :k]
+    elif len(alive):
         index = NeighbourIndex(matrix)
         first[alive] = index.query(traj[starts[alive], alive], k=k)[0]
         last = traj[-1, alive]
@@ -103,7 +126,11 @@ def token_change(result, matrix, token: str, k: int = 10, k_max: int = K_MAX) ->
     traj = np.asarray(result.trajectory, dtype=np.float32)
     path = traj[:, t]
     alive = np.linalg.norm(path, axis=1) > 0
-    idx, _ = NeighbourIndex(matrix).query(path, k=min(k, len(matrix)))
+    stored = _stored(getattr(result, "neighbours", None), traj, matrix)
+    if stored is not None and k <= stored.k:  # read, not searched: no O(vocabulary) work
+        idx = stored.indices[:, t, :k]
+    else:
+        idx, _ = NeighbourIndex(matrix).query(path, k=min(k, len(matrix)))
     jac_first = np.full(len(path), np.nan)
     jac_final = np.full(len(path), np.nan)
     live = np.flatnonzero(alive)

@@ -250,55 +250,124 @@ def neighbour_drift(result, vectors, k: int = 10, words: Sequence[str] = ()) -> 
         )
     chosen = _chosen_rows(vectors, words)
     idx, score, nonzero = _top_k(result, traj, vectors, k)
-    s_count, k_count, _ = traj.shape
-
-    change_rows, summary_rows, sim_frames = [], [], []
-    zero_snapshots = {}
-    for t, (token, kind) in enumerate(zip(tokens, kinds, strict=True)):
-        zero_snapshots[token] = int((~nonzero[:, t]).sum())
-        prev: set[int] = set()
-        first: list[int] | None = None
-        last: list[int] = []
-        ever: dict[int, None] = {}
-        entered = left = 0
-        for s in range(s_count):
-            current = idx[s, t].tolist() if nonzero[s, t] else []
-            meta = {"token": token, "kind": kind, "snapshot": s}
-            meta |= {"step": int(steps[s]), "epoch": float(epochs[s])}
-            ever.update(dict.fromkeys(current))
-            if s > 0:
-                # A token's first direction brings its first top-k: that is where its
-                # neighbourhood starts, not k words "entering" it.
-                for row in [r for r in current if prev and r not in prev]:
-                    change_rows.append(meta | {"word": vectors.words[row], "event": "entered"})
-                    entered += 1
-                for row in [r for r in last if r not in set(current)]:
-                    change_rows.append(meta | {"word": vectors.words[row], "event": "left"})
-                    left += 1
-            if current and first is None:
-                first = current
-            prev, last = set(current), current
-        sim_frames.append(_similarity_frame(token, traj[:, t], vectors, ever, chosen, idx[:, t]))
-        kept = len(set(first or []) & set(last)) / len(first) if first else float("nan")
-        summary_rows.append(
-            {
-                "token": token,
-                "kind": kind,
-                "first_top": [vectors.words[r] for r in (first or [])],
-                "last_top": [vectors.words[r] for r in last],
-                "entered": entered,
-                "left": left,
-                "overlap": kept,
-            }
-        )
+    # Whole arrays, no loop over tokens x snapshots: at V = 400,000 and 76 snapshots the old
+    # per-token loops and per-token frames cost seconds on every page rerun.
+    entered, left = _events(idx, nonzero)
     meta_cols = ["token", "kind", "snapshot", "step", "epoch"]
     return NeighbourDrift(
         k=k,
         top=_top_frame(tokens, kinds, steps, epochs, idx, score, nonzero, vectors.words),
-        changes=pd.DataFrame(change_rows, columns=[*meta_cols, "word", "event"]),
-        similarity=_with_meta(pd.concat(sim_frames, ignore_index=True), steps, epochs),
-        summary=pd.DataFrame(summary_rows),
-        zero_snapshots=zero_snapshots,
+        changes=_changes_frame(tokens, kinds, steps, epochs, idx, entered, left, vectors.words)[
+            [*meta_cols, "word", "event"]
+        ],
+        similarity=_with_meta(
+            _similarity(tokens, traj, vectors, idx, nonzero, chosen), steps, epochs
+        ),
+        summary=_summary_frame(tokens, kinds, idx, nonzero, entered, left, vectors.words),
+        zero_snapshots={t: int(n) for t, n in zip(tokens, (~nonzero).sum(axis=0), strict=True)},
+    )
+
+
+def _events(idx: np.ndarray, nonzero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(S-1, T, k) masks: word ``idx[s+1, t, j]`` entered at s+1 (the token had a top-k at s
+    too: a first direction brings a first top-k, not k words "entering"); word ``idx[s, t, j]``
+    left at s+1 (gone from the top-k, or the token went back to zero)."""
+    cur, prev = idx[1:], idx[:-1]
+    in_prev = (cur[..., :, None] == prev[..., None, :]).any(axis=-1)
+    in_cur = (prev[..., :, None] == cur[..., None, :]).any(axis=-1)
+    nz_cur, nz_prev = nonzero[1:, :, None], nonzero[:-1, :, None]
+    return nz_cur & nz_prev & ~in_prev, nz_prev & ~(nz_cur & in_cur)
+
+
+def _changes_frame(tokens, kinds, steps, epochs, idx, entered, left, words) -> pd.DataFrame:
+    """One row per event, token by token, snapshot by snapshot, entries before exits."""
+    parts = []
+    for code, mask, source in ((0, entered, idx[1:]), (1, left, idx[:-1])):
+        s, t, j = np.nonzero(mask)
+        parts.append((t, s + 1, np.full(len(s), code), j, source[s, t, j]))
+    t, s, ev, j, row = (np.concatenate(cols) for cols in zip(*parts, strict=True))
+    order = np.lexsort((j, ev, s, t))
+    t, s, ev, row = t[order], s[order], ev[order], row[order]
+    return pd.DataFrame(
+        {
+            "token": np.asarray(tokens, dtype=object)[t],
+            "kind": np.asarray(kinds, dtype=object)[t],
+            "snapshot": s,
+            "step": np.asarray(steps)[s].astype(int),
+            "epoch": np.asarray(epochs, dtype=float)[s],
+            "word": [words[r] for r in row.tolist()],
+            "event": np.asarray(["entered", "left"], dtype=object)[ev],
+        }
+    )
+
+
+def _summary_frame(tokens, kinds, idx, nonzero, entered, left, words) -> pd.DataFrame:
+    """Per token: first and last top-k, entries, exits, and the share of the first kept."""
+    first_snap = nonzero.argmax(axis=0)
+    rows = []
+    for t, (token, kind) in enumerate(zip(tokens, kinds, strict=True)):
+        first = idx[first_snap[t], t].tolist() if nonzero[:, t].any() else []
+        last = idx[-1, t].tolist() if nonzero[-1, t] else []
+        kept = len(set(first) & set(last)) / len(first) if first else float("nan")
+        rows.append(
+            {
+                "token": token,
+                "kind": kind,
+                "first_top": [words[r] for r in first],
+                "last_top": [words[r] for r in last],
+                "entered": int(entered[:, t].sum()),
+                "left": int(left[:, t].sum()),
+                "overlap": kept,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _similarity(tokens, traj, vectors, idx, nonzero, chosen) -> pd.DataFrame:
+    """Cosine of every token's path to the words it ever had as neighbours + the chosen ones,
+    one frame for all tokens (token by token, snapshot-major, words in order of first entry)."""
+    cols = {c: [] for c in ("t", "row", "snapshot", "similarity", "rank")}
+    s_count = traj.shape[0]
+    unit_paths = normalise_rows(traj.reshape(-1, traj.shape[2])).reshape(traj.shape)
+    for t in range(len(tokens)):
+        seen = idx[nonzero[:, t], t].ravel()
+        uniq, first = np.unique(seen, return_index=True)
+        rows = list(dict.fromkeys([*uniq[np.argsort(first)].tolist(), *chosen]))
+        if not rows:
+            continue
+        words = normalise_rows(vectors.matrix[rows])
+        # einsum, not matmul: tiny products, and BLAS threads on a busy box cost ~100x here.
+        sims = np.einsum("sd,wd->sw", unit_paths[:, t], words)
+        sims[~nonzero[:, t]] = np.nan  # a zero vector has no cosine
+        rank = np.full(sims.shape, np.nan)
+        live = np.flatnonzero(nonzero[:, t])
+        if len(live):
+            rows_arr = np.asarray(rows)
+            order = np.argsort(rows_arr, kind="stable")
+            top = idx[live, t]
+            at = order[np.searchsorted(rows_arr[order], top)]
+            rank[live[:, None], at] = np.arange(1, top.shape[1] + 1)
+        cols["t"].append(np.full(sims.size, t))
+        cols["row"].append(np.tile(rows, s_count))
+        cols["snapshot"].append(np.repeat(np.arange(s_count), len(rows)))
+        cols["similarity"].append(sims.ravel())
+        cols["rank"].append(rank.ravel())
+    if not cols["t"]:
+        names = ["token", "word", "snapshot", "similarity", "rank", "chosen"]
+        return pd.DataFrame(columns=names)
+    t, row, snap, sim, rank = (np.concatenate(cols[c]) for c in cols)
+    uniq, inverse = np.unique(row, return_inverse=True)
+    names = np.asarray([vectors.words[r] for r in uniq.tolist()], dtype=object)
+    return pd.DataFrame(
+        {
+            # object columns: pandas' string inference would convert ~10^6 strings per call
+            "token": pd.Series(np.asarray(tokens, dtype=object)[t], dtype=object),
+            "word": pd.Series(names[inverse], dtype=object),
+            "snapshot": snap,
+            "similarity": sim,
+            "rank": rank,
+            "chosen": np.isin(row, list(chosen)),
+        }
     )
 
 
@@ -334,38 +403,6 @@ def _top_frame(tokens, kinds, steps, epochs, idx, score, nonzero, words) -> pd.D
             "similarity": score[s_sel, t_sel].ravel().astype(np.float64),
         },
         columns=["token", "kind", "snapshot", "step", "epoch", "rank", "word", "similarity"],
-    )
-
-
-def _similarity_frame(token, path, vectors, ever, chosen, top_idx) -> pd.DataFrame:
-    """Cosine of one token's path (S, d) to the words it ever had as neighbours + chosen ones."""
-    rows = list(dict.fromkeys([*ever, *chosen]))
-    if not rows:
-        cols = ["token", "word", "snapshot", "similarity", "rank", "chosen"]
-        return pd.DataFrame(columns=cols)
-    sims = normalise_rows(path) @ normalise_rows(vectors.matrix[rows]).T  # (S, W)
-    s_count = path.shape[0]
-    sims[np.linalg.norm(path, axis=1) == 0] = np.nan  # a zero vector has no cosine
-    rank = np.full((s_count, len(rows)), np.nan)
-    nonzero = np.flatnonzero(np.linalg.norm(path, axis=1) > 0)
-    if len(nonzero):
-        # Column of every top-k word (all of them are in rows): one sorted lookup, no loop.
-        rows_arr = np.asarray(rows)
-        order = np.argsort(rows_arr, kind="stable")
-        top = np.asarray(top_idx)[nonzero]
-        cols = order[np.searchsorted(rows_arr[order], top)]
-        rank[nonzero[:, None], cols] = np.arange(1, top.shape[1] + 1)
-    chosen_set = set(chosen)
-    words = np.asarray([vectors.words[r] for r in rows], dtype=object)
-    return pd.DataFrame(
-        {
-            "token": np.full(s_count * len(rows), token, dtype=object),
-            "word": np.tile(words, s_count),
-            "snapshot": np.repeat(np.arange(s_count), len(rows)),
-            "similarity": sims.ravel(),
-            "rank": rank.ravel(),
-            "chosen": np.tile([r in chosen_set for r in rows], s_count),
-        }
     )
 
 

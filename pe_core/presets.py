@@ -69,3 +69,18 @@ def preset_tokenizer(name: str, specials=()) -> Tokenizer:
         raise ValueError(f"unknown rules preset {name!r}; choose one of {', '.join(PRESETS)}")
     rules, options = PRESETS[name]
     return Tokenizer(rules, specials=specials, **options)
+
+
+#: Words only GloVe Twitter's preprocessing puts into a vocabulary.
+_TWITTER_MARKERS = ("<user>", "<url>", "<hashtag>")
+
+
+def suggested_preset(vectors=None, release: str | None = None) -> str:
+    """The preset whose specials match these vectors: "GloVe Twitter" for the Twitter release
+    (``release`` such as ``"twitter.27B"``) or for vectors that already hold ``<user>``,
+    ``<url>`` and ``<hashtag>`` (what its preprocessing wrote); else "Default"."""
+    if release is not None and release.lower().startswith("twitter"):
+        return "GloVe Twitter"
+    if vectors is not None and all(word in vectors for word in _TWITTER_MARKERS):
+        return "GloVe Twitter"
+    return "Default"

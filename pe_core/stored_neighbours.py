@@ -8,14 +8,24 @@ similarity block, and a page rerun would redo it for every stored snapshot.
 The normalised matrix (the search index) is built once per ``Vectors`` object and shared by
 every run and session that uses those vectors (:func:`shared_index`); it is never written to.
 
+Stored per run, for every snapshot it keeps: the top-K word rows (int32) and cosines (float32)
+of every trainable token, and a flag for tokens that are still zero (no direction).
+
 Memory: a run keeps at most ``max_snapshots_for(k)`` snapshots (:data:`SNAPSHOT_ROW_BUDGET`
 token-snapshots in all), so for any k the trajectory holds at most 200,000 x d float32 and the
-stored neighbours at most 200,000 x K x 8 bytes (48 MB at K = 30), plus one normalised copy of
-the vectors (V x d float32, 160 MB at 400,000 x 100) shared by everyone.
+stored neighbours at most 200,000 x K x 8 bytes (48 MB at K = 30). The search worker adds its
+candidates (at most 32 MB, ``moving_knn``) and the snapshots waiting to be searched (copies of
+kept snapshots, so within the same bound). Plus one normalised copy of the vectors (V x d
+float32, 160 MB at 400,000 x 100) shared by everyone.
+
+Time: the search runs in a worker thread of the run (:class:`NeighbourRecorder`), overlapped
+with training; a row that moved less than its candidates allow is answered from them without
+a whole-vocabulary search (``moving_knn``); BLAS uses one thread meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +38,18 @@ STORED_K = 30
 SNAPSHOT_ROW_BUDGET = 200_000
 
 _INDEX_LOCK = threading.Lock()
+
+
+def _one_blas_thread():
+    """BLAS on one thread while the worker searches: training has the other core, and on a
+    busy 2-core box OpenBLAS threads waiting for each other made the search 2x slower and the
+    small products of the pages ~100x slower (20 ms instead of 0.2 ms). Process-wide while it
+    lasts (OpenBLAS has one setting); threadpoolctl comes with scikit-learn."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a scikit-learn dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def max_snapshots_for(num_tokens: int, requested: int) -> int:
@@ -109,14 +131,21 @@ class SnapshotNeighbours:
 
 
 class NeighbourRecorder:
-    """Searches each new snapshot's rows as it arrives; used by the training thread.
+    """Searches each new snapshot's rows as it arrives, in a worker thread of its own.
+
+    The training thread hands a snapshot over (:meth:`submit`) and goes on with the next batch;
+    the worker searches the snapshots in order, so the search overlaps training instead of
+    adding to it. A snapshot is *ready* once its neighbours are known; :meth:`finish` waits for
+    the last ones (and re-raises an error of the worker). Snapshots the run drops while thinning
+    are :meth:`discard`-ed and not searched.
 
     Args:
         vectors: the run's pretrained ``Vectors`` (searched whole, through :func:`shared_index`).
         k: neighbours kept per token (at most the number of vectors).
+        background: False searches in the caller's thread, inside :meth:`submit`.
     """
 
-    def __init__(self, vectors, k: int = STORED_K) -> None:
+    def __init__(self, vectors, k: int = STORED_K, background: bool = True) -> None:
         from pe_core.moving_knn import MovingTopK
 
         self.index = shared_index(vectors)
@@ -124,6 +153,13 @@ class NeighbourRecorder:
         self.seconds = 0.0
         # Rows move a little per snapshot: most are answered exactly from their candidates.
         self._search = MovingTopK(self.index, self.k)
+        self._lock = threading.Lock()
+        self._results: dict[int, tuple] = {}
+        self._dropped: set[int] = set()
+        self._error: BaseException | None = None
+        self._queue = None
+        self._thread = None
+        self.background = bool(background)
 
     def search(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Top-k of one snapshot's rows (tokens, d): int32 indices, float32 cosines, zero mask
@@ -132,6 +168,67 @@ class NeighbourRecorder:
         found = self._search.query(rows)
         self.seconds += time.perf_counter() - t0
         return found
+
+    def submit(self, seq: int, rows: np.ndarray) -> None:
+        """Search snapshot ``seq`` (increasing per run) with rows ``rows`` (tokens, d)."""
+        if not self.background:
+            self._store(seq, self.search(rows))
+            return
+        if self._thread is None:
+            import queue
+
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._work, name="pe-lab-neighbours")
+            self._thread.daemon = True  # a stuck search never keeps the process alive
+            self._thread.start()
+        self._queue.put((seq, np.array(rows, dtype=np.float32)))
+
+    def _work(self) -> None:
+        with _one_blas_thread():
+            self._work_loop()
+
+    def _work_loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            seq, rows = item
+            with self._lock:
+                if seq in self._dropped or self._error is not None:
+                    continue
+            try:
+                self._store(seq, self.search(rows))
+            except BaseException as err:  # noqa: BLE001 - re-raised by finish()
+                with self._lock:
+                    self._error = err
+
+    def _store(self, seq: int, found: tuple) -> None:
+        with self._lock:
+            if seq not in self._dropped:
+                self._results[seq] = found
+
+    def discard(self, seqs) -> None:
+        """Forget snapshots ``seqs`` (dropped by the run): not searched, results freed."""
+        with self._lock:
+            for seq in seqs:
+                self._dropped.add(seq)
+                self._results.pop(seq, None)
+
+    def ready(self, seqs) -> list[bool]:
+        """For each of ``seqs``: are its neighbours known?"""
+        with self._lock:
+            return [seq in self._results for seq in seqs]
+
+    def results(self, seqs) -> list[tuple]:
+        """The search results of ready snapshots ``seqs``, in that order."""
+        with self._lock:
+            return [self._results[seq] for seq in seqs]
+
+    def finish(self) -> None:
+        """Wait until every submitted snapshot is searched; re-raise the worker's error."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
 
     @staticmethod
     def stack(parts, num_tokens: int, k: int, seconds: float) -> SnapshotNeighbours:

@@ -65,6 +65,13 @@ def featured_tokens(result, picks: Sequence[str] = (), n: int = 3) -> list[str]:
     return list(dict.fromkeys([*chosen, *[p for p in picks if p in set(result.tokens)]]))
 
 
+def _index(vectors) -> NeighbourIndex:
+    """The vectors' shared search index (built once per vectors, not once per summary)."""
+    from pe_core.stored_neighbours import shared_index
+
+    return shared_index(vectors)
+
+
 def _nearest_line(index, names, row, k: int, threshold: float) -> str:
     """ "was nearest to good 0.71, great 0.66" or "had no close word yet (best cosine 0.12)"."""
     idx, cos = index.query(row[None], k=k)
@@ -143,7 +150,7 @@ def token_story(
     t = tokens.index(token)
     traj = np.asarray(result.trajectory, dtype=np.float32)
     path = traj[:, t]
-    index = index or NeighbourIndex(vectors.matrix)
+    index = index or _index(vectors)
     names = vectors.words
     story = TokenStory(token, result.token_kinds[t], [])
     story.sentences.append(_start_sentence(token, path, result.steps, index, names, threshold))
@@ -217,7 +224,7 @@ def summarize_run(
 ) -> Summary:
     """The summary of a run for ``tokens`` (e.g. :func:`featured_tokens`)."""
     headline = _headline(result, baseline)
-    index = NeighbourIndex(vectors.matrix)
+    index = _index(vectors)
     stories = [
         token_story(
             result, vectors, t, axis=axis, word_scores=word_scores, ends=ends, k=k,

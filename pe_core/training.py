@@ -460,7 +460,8 @@ class _Trainer:
         self.snap_rows: list[np.ndarray] = []
         self.snap_steps: list[int] = []
         self.snap_epochs: list[float] = []
-        self.snap_neighbours: list[tuple] = []
+        self.snap_seqs: list[int] = []  # each kept snapshot's number, for its neighbours
+        self._next_seq = 0
         self.recorder = None
         self.max_snapshots = int(cfg.max_snapshots)
         self.history: dict[str, list[float]] = {
@@ -487,35 +488,46 @@ class _Trainer:
         if self.snap_steps and self.snap_steps[-1] == self.step:
             return
         rows = _model_module().trainable_rows(model)
-        # Searched here, in the run's thread, once per snapshot: pages only read the result.
-        found = self.recorder.search(rows) if self.recorder is not None else None
+        dropped = []
         with self.lock:
+            seq = self._next_seq
+            self._next_seq += 1
             self.snap_rows.append(rows)
             self.snap_steps.append(self.step)
             self.snap_epochs.append(self.step / self.batches_per_epoch)
-            if found is not None:
-                self.snap_neighbours.append(found)
+            self.snap_seqs.append(seq)
             if len(self.snap_rows) > self.max_snapshots:
                 # Halve evenly (by step) and take new ones half as often, so old and new stay
                 # equally dense and memory stays bounded by max_snapshots.
                 keep = thin_indices(self.snap_steps, self.max_snapshots // 2 + 1)
+                dropped = sorted(set(self.snap_seqs) - {self.snap_seqs[i] for i in keep})
                 self.snap_rows = [self.snap_rows[i] for i in keep]
                 self.snap_steps = [self.snap_steps[i] for i in keep]
                 self.snap_epochs = [self.snap_epochs[i] for i in keep]
-                if self.snap_neighbours:
-                    self.snap_neighbours = [self.snap_neighbours[i] for i in keep]
+                self.snap_seqs = [self.snap_seqs[i] for i in keep]
                 self.snapshot_every *= 2
+        if self.recorder is not None:
+            # Searched by the recorder's worker while training goes on: pages only read it.
+            self.recorder.discard(dropped)
+            self.recorder.submit(seq, rows)
 
     def snapshots(self, after_step: int | None = None) -> dict[str, Any]:
         """A copy of the trajectory so far: trajectory (S,k,d), steps, epochs, tokens, kinds,
         neighbours (or None), all_steps. With ``after_step`` only the snapshots taken after
-        that step are copied (a live view's poll); ``all_steps`` always lists every one kept."""
+        that step are copied (a live view's poll); ``all_steps`` always lists every one kept.
+        With stored neighbours, only the snapshots whose neighbours are known yet are listed
+        (the search runs a few snapshots behind training)."""
         with self.lock:
-            all_steps = list(self.snap_steps)
-            new = [i for i, step in enumerate(all_steps) if after_step is None or step > after_step]
+            shown = range(len(self.snap_steps))
+            if self.recorder is not None:
+                ready = self.recorder.ready(self.snap_seqs)
+                shown = [i for i in shown if ready[i]]
+            all_steps = [self.snap_steps[i] for i in shown]
+            new = [i for i in shown if after_step is None or self.snap_steps[i] > after_step]
             rows = [self.snap_rows[i] for i in new]
             epochs = [self.snap_epochs[i] for i in new]
-            found = [self.snap_neighbours[i] for i in new] if self.snap_neighbours else []
+            steps = [self.snap_steps[i] for i in new]
+            found = self.recorder.results([self.snap_seqs[i] for i in new]) if self.recorder else []
         dim = self.vectors.dim if hasattr(self.vectors, "dim") else 0
         shape = (0, len(self.tokens), dim)
         neighbours = None
@@ -525,7 +537,7 @@ class _Trainer:
             )
         return {
             "trajectory": np.stack(rows) if rows else np.zeros(shape, np.float32),
-            "steps": np.asarray([all_steps[i] for i in new], dtype=np.int64),
+            "steps": np.asarray(steps, dtype=np.int64),
             "epochs": np.asarray(epochs, dtype=np.float64),
             "tokens": list(self.tokens),
             "token_kinds": list(self.token_kinds),
@@ -610,10 +622,14 @@ class _Trainer:
         self.batches_per_epoch = math.ceil(n_train / data.batch_size)
         self.total_steps = int(cfg.epochs) * self.batches_per_epoch
         self.snapshot_every = cfg.snapshot_every or max(1, self.total_steps // AUTO_SNAPSHOTS)
-        self._snapshot(model)
-        self._report("start")
-        state = self._loop(model, data)
-        self._snapshot(model)  # the final rows, also after a stop mid-epoch
+        try:
+            self._snapshot(model)
+            self._report("start")
+            state = self._loop(model, data)
+            self._snapshot(model)  # the final rows, also after a stop mid-epoch
+        finally:
+            if self.recorder is not None:
+                self.recorder.finish()  # the last snapshots' neighbours (the worker ends)
         self._report("end")
         snaps = self.snapshots()
         return TrainingResult(

@@ -43,6 +43,11 @@ from pe_core.filetypes import binary_kind
 
 CACHE_VERSION = 2  # 2: non-UTF-8 words decoded as cp1252 / latin-1, not U+FFFD
 DEFAULT_GLOVE_URL = "https://nlp.stanford.edu/data/"
+#: GloVe releases ``download_glove`` offers in the app, with the dimensions of their members.
+GLOVE_RELEASES: dict[str, tuple[int, ...]] = {
+    "6B": (50, 100, 200, 300),
+    "twitter.27B": (25, 50, 100, 200),
+}
 _HEAD_BYTES = 1 << 18
 _SAMPLE_LINES = 200
 _TEXT_SUFFIXES = (".txt", ".vec", ".text")

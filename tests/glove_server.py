@@ -1,4 +1,5 @@
-"""A local GloVe mirror for tests: serves a small glove.6B.zip on 127.0.0.1 with HTTP Range."""
+"""A local GloVe mirror for tests: serves a small glove.6B.zip (or glove.twitter.27B.zip) on
+127.0.0.1 with HTTP Range."""
 
 from __future__ import annotations
 
@@ -13,17 +14,28 @@ ROWS50 = "".join(
 ROWS100 = "".join(f"w{i} " + " ".join(["0.5"] * 100) + "\n" for i in range(40))
 
 
-def make_zip() -> bytes:
+# GloVe Twitter's vocabulary holds the specials its preprocessing wrote.
+TWITTER_WORDS = ["<user>", "<url>", "<hashtag>", "<smile>", "<repeat>", "<allcaps>", "happy"]
+ROWS25 = "".join(
+    f"{w} " + " ".join(f"{(i + j) / 50:.2f}" for j in range(25)) + "\n"
+    for i, w in enumerate(TWITTER_WORDS)
+)
+
+
+def make_zip(name: str = "6B") -> bytes:
     buf = io.BytesIO()
     # Stored (not deflated) so an interruption after N bytes lands inside the data.
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("glove.6B.50d.txt", ROWS50)
-        zf.writestr("glove.6B.100d.txt", ROWS100)
+        if name == "twitter.27B":
+            zf.writestr("glove.twitter.27B.25d.txt", ROWS25)
+        else:
+            zf.writestr("glove.6B.50d.txt", ROWS50)
+            zf.writestr("glove.6B.100d.txt", ROWS100)
     return buf.getvalue()
 
 
 class Server:
-    """Serves /glove.6B.zip with Range support; can cut the first response after N bytes."""
+    """Serves /glove.<name>.zip with Range support; can cut the first response after N bytes."""
 
     def __init__(
         self,
@@ -31,8 +43,10 @@ class Server:
         cut_first_after: int | None = None,
         status: int = 200,
         stall_first_after: int | None = None,
+        name: str = "6B",
     ):
         self.payload, self.cut, self.status = payload, cut_first_after, status
+        self.path = f"/glove.{name}.zip"
         # Stall: send N bytes of the first response, then hold the connection open until
         # ``release`` is set (a client can be killed mid-transfer meanwhile).
         self.stall, self.release = stall_first_after, threading.Event()
@@ -45,7 +59,7 @@ class Server:
 
             def do_GET(self):
                 outer.requests.append({"path": self.path, "range": self.headers.get("Range")})
-                if outer.status != 200 or self.path != "/glove.6B.zip":
+                if outer.status != 200 or self.path != outer.path:
                     self.send_error(outer.status if outer.status != 200 else 404)
                     return
                 start = 0

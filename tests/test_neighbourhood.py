@@ -75,3 +75,42 @@ def test_ranking_puts_the_most_changed_first_and_zero_tokens_last():
         "L2 distance",
         "cosine distance",
     ]
+
+
+def _with_stored(result, k: int = 3):
+    """The result plus its stored neighbours, searched here the way training stores them."""
+    from pe_core.neighbours import NeighbourIndex
+    from pe_core.stored_neighbours import SnapshotNeighbours
+
+    traj = result.trajectory
+    idx, sim = NeighbourIndex(MATRIX).query(traj.reshape(-1, 2), k=k)
+    shape = (*traj.shape[:2], k)
+    zero = np.linalg.norm(traj, axis=2) == 0
+    result.neighbours = SnapshotNeighbours(
+        k, idx.reshape(shape).astype(np.int32), sim.reshape(shape), zero
+    )
+    return result
+
+
+def test_change_reads_the_stored_neighbours_and_searches_nothing(monkeypatch):
+    from pe_core.neighbours import NeighbourIndex
+
+    searched = _result()
+    want_curves = token_change(searched, MATRIX, "<walk>", k=2, k_max=5)
+    want_ends = endpoints(searched.trajectory, MATRIX, k=3)
+    stored = _with_stored(_result())
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched the vocabulary although the neighbours are stored")
+
+    monkeypatch.setattr(NeighbourIndex, "query", no_search)
+    curves = token_change(stored, MATRIX, "<walk>", k=2, k_max=5)
+    # east: {1,0 ; 0.9,0.3}; north: {0,1 ; 0.9,0.3}: one word of three shared
+    assert curves.jaccard_first.tolist()[1:] == [1.0, 1 / 3]
+    assert curves.equals(want_curves)
+    ends = endpoints(stored.trajectory, MATRIX, k=50, stored=stored.neighbours)
+    assert ends.k == 3  # at most the K stored
+    assert ends.first.tolist() == want_ends.first.tolist()
+    assert ends.final.tolist() == want_ends.final.tolist()
+    assert ends.final[1, :2].tolist() == [2, 1]  # <walk> ends pointing north (then a tie)
+    assert ends.first[2].tolist() == [-1, -1, -1]  # <unk> never had a direction

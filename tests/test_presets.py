@@ -128,3 +128,15 @@ def test_twitter_vectors_train_with_the_preset_and_promoted_specials(tmp_path):
     frozen = Vocabulary.build(vectors, texts, tokenizer, pretrained_specials="freeze")
     assert frozen.trainable_tokens == ["<unk>"]
     assert frozen.encode(["@bob"], 1)[0, 0] == frozen.id_of("<user>") <= frozen.num_frozen
+
+
+def test_the_twitter_preset_is_suggested_for_twitter_vectors_only():
+    from pe_core.presets import suggested_preset
+    from pe_core.vectors import Vectors
+
+    twitter = Vectors(["<user>", "<url>", "<hashtag>", "the"], np.eye(4, dtype=np.float32))
+    plain = Vectors(["<user>", "the", "a", "an"], np.eye(4, dtype=np.float32))
+    assert suggested_preset(twitter) == "GloVe Twitter"
+    assert suggested_preset(plain) == "Default"
+    assert suggested_preset(release="twitter.27B") == "GloVe Twitter"
+    assert suggested_preset(release="6B") == "Default"

@@ -119,3 +119,42 @@ def test_moving_top_k_is_exact_while_rows_drift_and_jump():
         assert zero.tolist() == [False] * 5 + [True]
         np.testing.assert_array_equal(sim[5], 0.0)
     assert moving.reused > 100 and moving.full_searches >= 5 + 3
+
+
+def test_the_worker_searches_every_submitted_snapshot_in_order_and_skips_discarded_ones():
+    from pe_core.neighbours import NeighbourIndex
+    from pe_core.stored_neighbours import NeighbourRecorder
+    from pe_core.vectors import Vectors
+
+    rng = np.random.default_rng(3)
+    vectors = Vectors([f"w{i}" for i in range(300)], rng.standard_normal((300, 6)))
+    snaps = [rng.standard_normal((4, 6)).astype(np.float32) for _ in range(5)]
+    snaps[0][1] = 0.0  # a zero row: flagged, not searched
+    recorder = NeighbourRecorder(vectors, k=5)
+    for seq, rows in enumerate(snaps):
+        recorder.submit(seq, rows)
+    recorder.discard([2])
+    recorder.finish()
+    assert recorder.ready(range(5)) in ([True, True, False, True, True], [True] * 5)
+    kept = [0, 1, 3, 4]
+    recorder.discard([2])  # whether or not it was searched before the discard: gone now
+    assert recorder.ready(range(5)) == [True, True, False, True, True]
+    exact = NeighbourIndex(vectors.matrix)
+    for seq, (idx, sim, zero) in zip(kept, recorder.results(kept), strict=True):
+        want, want_sim = exact.query(snaps[seq], k=5)
+        live = ~zero
+        assert zero.tolist() == [seq == 0 and r == 1 for r in range(4)]
+        assert idx[live].tolist() == want[live].tolist()
+        np.testing.assert_allclose(sim[live], want_sim[live], rtol=0, atol=1e-5)
+
+
+def test_a_failed_search_in_the_worker_is_raised_by_finish():
+    from pe_core.stored_neighbours import NeighbourRecorder
+    from pe_core.vectors import Vectors
+
+    recorder = NeighbourRecorder(Vectors(["a", "b", "c"], np.eye(3)), k=2)
+    recorder.submit(0, np.ones((2, 3), np.float32))
+    recorder.submit(1, np.ones((2, 4), np.float32))  # the wrong dimension
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        recorder.finish()
+    assert recorder.ready([0, 1]) == [True, False]

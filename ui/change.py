@@ -6,12 +6,16 @@ import streamlit as st
 
 
 def endpoints(result, vectors):
-    """Every token's top-50 at its first direction and at the end (one search per run)."""
+    """Every token's top-k at its first direction and at the end: read from the run's stored
+    neighbours (searched once per run only without them)."""
     from pe_core.neighbourhood import endpoints as search
 
     cached = st.session_state.get("_endpoints_cache")
     if cached is None or cached[0] != id(result):
-        cached = (id(result), search(result.trajectory, vectors.matrix))
+        cached = (
+            id(result),
+            search(result.trajectory, vectors.matrix, stored=getattr(result, "neighbours", None)),
+        )
         st.session_state._endpoints_cache = cached
     return cached[1]
 

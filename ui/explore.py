@@ -158,7 +158,10 @@ def nearest_words_of(proj: Projection, token: str, k: int = 5) -> dict:
     if token not in proj.focus_neighbours:
         s = st.session_state
         row = list(s.result.tokens).index(token)
-        idx, cos = focus_neighbours(s.result.trajectory, s.run_vectors.matrix, row, k)
+        from pe_core.stored_neighbours import stored_neighbours
+
+        stored = stored_neighbours(s.result, s.run_vectors)  # read: no whole-vocabulary search
+        idx, cos = focus_neighbours(s.result.trajectory, s.run_vectors.matrix, row, k, stored)
         words = s.run_vectors.words
         proj.focus_neighbours = {  # one token kept: a new focus replaces it
             token: {

@@ -66,11 +66,22 @@ def projection():
 
 
 def map_figure(tokens):
-    """The map at the last snapshot with the region labels, the featured tokens and paths."""
+    """The map at the last snapshot with the region labels, the featured tokens and paths;
+    memoised per map and token list (building the animated figure costs about a second at
+    76 snapshots, on every rerun otherwise)."""
+    proj = projection()
+    key = (id(proj), tuple(tokens))
+    cached = st.session_state.get("_summary_map")
+    if cached is None or cached[0] != key:
+        cached = (key, _map_figure(proj, tokens))
+        st.session_state._summary_map = cached  # one entry: new tokens or a new map replace it
+    return cached[1]
+
+
+def _map_figure(proj, tokens):
     from pe_core import plots
     from pe_core.regions import add_region_labels
 
-    proj = projection()
     frame = proj.frame[proj.frame.token.isin(list(tokens))]
     xy, words = proj.projector.embedding_, proj.projector.words_
     fig = plots.animated_map(

@@ -45,6 +45,11 @@ def _warm() -> None:
         configure_tensorflow()  # imports TensorFlow, sets determinism and thread pools once
         import keras  # noqa: F401  (its first import is a second or so of its own)
 
+        # The first live map needs pandas, plotly and the map code: about 2 s of imports on
+        # the first click otherwise.
+        import pe_core.plots  # noqa: F401
+        import pe_core.projection  # noqa: F401
+
         _warm_numba()
     except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first click
         LOG.warning("background warm-up failed", exc_info=True)

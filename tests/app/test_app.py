@@ -79,7 +79,8 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
         "from ui import warmup\n"
         "finished = warmup.done.wait(240)\n"
         "print(json.dumps({'before': before, 'finished': finished,\n"
-        "  'tf': 'tensorflow' in sys.modules, 'umap': 'umap' in sys.modules}))\n"
+        "  'tf': 'tensorflow' in sys.modules, 'umap': 'umap' in sys.modules,\n"
+        "  'plotly': 'plotly.graph_objects' in sys.modules}))\n"
     )
     env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="1")
     out = subprocess.run(
@@ -92,7 +93,7 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
         check=True,
     )
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert report == {"before": False, "finished": True, "tf": True, "umap": True}
+    assert report == {"before": False, "finished": True, "tf": True, "umap": True, "plotly": True}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -382,6 +383,35 @@ def test_glove_download_runs_in_the_background_and_becomes_the_vectors(monkeypat
     assert len(at.session_state["vectors"]) == 40 and at.session_state["vectors"].dim == 50
     assert any("**Current:** GloVe 6B 50d — 40 words × 50 d" in m.value for m in at.markdown)
     assert [s.value for s in at.success] == ["Loaded GloVe 6B 50d."]
+
+
+def test_glove_twitter_download_offers_its_dimensions_and_suggests_its_preset(monkeypatch):
+    from glove_server import TWITTER_WORDS, Server, make_zip
+
+    with Server(make_zip("twitter.27B"), name="twitter.27B") as server:
+        monkeypatch.setenv("PE_LAB_GLOVE_URL", server.url)
+        at = _app().switch_page("pages/data.py").run()
+        at.radio(key="opt_vectors_source").set_value("Download GloVe").run()
+        assert at.selectbox(key="glove_name").options == [
+            "6B (Wikipedia + Gigaword, 400k words)",
+            "Twitter 27B (2B tweets, 1.2M words)",
+        ]
+        at.selectbox(key="glove_name").set_value("twitter.27B").run()
+        assert at.selectbox(key="glove_dim_twitter.27B").options == ["25", "50", "100", "200"]
+        at.selectbox(key="glove_dim_twitter.27B").set_value(25).run()
+        assert any("GloVe Twitter** rules preset" in i.value for i in at.info)
+        _button(at, "Download and load").click().run()
+        at = _wait_for_download(at)
+        assert server.requests[0]["path"] == "/glove.twitter.27B.zip"
+    assert not at.exception and _errors(at) == [], _errors(at)
+    assert at.session_state["vectors_desc"] == "GloVe twitter.27B 25d"
+    assert at.session_state["vectors"].words == TWITTER_WORDS
+    assert at.session_state["vectors"].dim == 25
+    _button(at, "Use the GloVe Twitter rules preset").click().run()
+    assert not at.exception
+    assert at.session_state["opt_rules_preset"] == "GloVe Twitter"
+    assert at.selectbox(key="opt_rules_preset").value == "GloVe Twitter"
+    assert not any("rules preset" in i.value for i in at.info)  # chosen: no more suggestion
 
 
 def test_failed_glove_download_shows_an_error_and_keeps_the_vectors(monkeypatch):
