@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pe_core.filetypes import binary_kind
-from pe_core.vectors import _is_number  # one test of 'is this field a number'
+from pe_core.vectors.parse import is_number  # one test of 'is this field a number'
 
 TEXT_NAMES = ("text", "sentence", "tweet", "content", "review", "message", "body", "comment",
               "document", "post", "utterance")  # fmt: skip
@@ -225,7 +225,7 @@ def _guess_columns(header, rows, text_column, label_column, source, notes) -> tu
             if j == li:
                 continue
             vals = [r[j] for r in sample if len(r) > j and r[j].strip()]
-            if vals and sum(_is_number(v) for v in vals) < len(vals) / 2:
+            if vals and sum(is_number(v) for v in vals) < len(vals) / 2:
                 lengths[j] = sum(len(v) for v in vals) / len(vals)
         if not lengths:
             raise ValueError(f"no text column in {source}: columns found {header} hold no text")
@@ -342,7 +342,7 @@ def _swallowed_rows(rows: list[list[str]], delim: str) -> list[int]:
 
 def _label_order(names: set[str]) -> list[str]:
     """Numbers sorted numerically (then as text to break ties like '1' / '1.0'), else as text."""
-    if all(_is_number(n) for n in names):
+    if all(is_number(n) for n in names):
         return sorted(names, key=lambda n: (float(n), n))
     return sorted(names)
 

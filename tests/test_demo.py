@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pe_core.demo import fit as demo_fit
 from pe_core.demo import (
     DEMO_BRANDS,
     DEMO_EMOTICONS,
@@ -16,6 +15,7 @@ from pe_core.demo import (
     demo_vectors,
     demo_word_groups,
 )
+from pe_core.demo import fit as demo_fit
 from pe_core.tokens import Tokenizer
 
 EMOTICON_RULES = {"smile", "sad", "heart", "lolface", "neutralface", "emoji"}
@@ -151,7 +151,9 @@ def test_an_unusable_shipped_file_falls_back_to_a_fit(tmp_path, monkeypatch, fit
         demo_fit.write_shipped_vectors(shipped)
         monkeypatch.setattr(demo_fit, "_cache_key", lambda: "0123456789abcdef")
     monkeypatch.setattr(demo_fit, "SHIPPED_VECTORS", shipped)
-    monkeypatch.setattr(demo_fit, "_build_demo_vectors", lambda: (list(fitted[0]), fitted[1].copy()))
+    monkeypatch.setattr(
+        demo_fit, "_build_demo_vectors", lambda: (list(fitted[0]), fitted[1].copy())
+    )
     monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path / "cache"))
     demo_fit._demo_vectors_cached.cache_clear()
     try:
