@@ -222,18 +222,20 @@ with tab_data:
         )
         if up is not None:
             with shown_errors("Reading the columns"):  # the message says what was wrong
-                columns = loaders.table_columns(up.name, up.getvalue())
+                columns, text_guess, label_guess = loaders.table_columns(up.name, up.getvalue())
                 c1, c2 = st.columns(2)
                 text_col = c1.selectbox(
                     "Text column",
-                    columns,
-                    index=loaders.guess(columns, ("text", "tweet", "sentence", "review")),
+                    range(len(columns)),
+                    index=text_guess,
+                    format_func=columns.__getitem__,
                     key="dataset_text_col",
                 )
                 label_col = c2.selectbox(
                     "Label column",
-                    columns,
-                    index=loaders.guess(columns, ("label", "sentiment", "class", "target")),
+                    range(len(columns)),
+                    index=label_guess,
+                    format_func=columns.__getitem__,
                     key="dataset_label_col",
                 )
                 if st.button("Use this dataset", type="primary"):
