@@ -169,8 +169,8 @@ def _embedding_layer(variant, frozen, rows, ready_dual, lora_rank=DEFAULT_LORA_R
     return layer
 
 
-def _encode(x, ids, encoder, hidden, dropout, seed):
-    """Encoder on top of the embedded sequence ``x``; returns a (batch, features) tensor."""
+def _encoder_output(x, ids, encoder, hidden, dropout, seed):
+    """The encoder (bag, cnn or bilstm) applied to the embedded sequence ``x``: (batch, features)."""
     glorot = keras.initializers.GlorotUniform
     if encoder == "bag":
         return MaskedMean(name="mean_pool")([x, ids])
@@ -240,7 +240,7 @@ def build_classifier(
     seed = int(seed)
     ids = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
     x = _embedding_layer(variant, frozen, rows, ready_dual, lora_rank, seed)(ids)
-    x = _encode(x, ids, encoder, int(hidden), float(dropout), seed)
+    x = _encoder_output(x, ids, encoder, int(hidden), float(dropout), seed)
     x = keras.layers.Dense(
         hidden,
         activation="relu",
