@@ -223,20 +223,17 @@ with tab_data:
         if up is not None:
             with shown_errors("Reading the columns"):  # the message says what was wrong
                 columns, text_guess, label_guess = loaders.table_columns(up.name, up.getvalue())
-                c1, c2 = st.columns(2)
-                text_col = c1.selectbox(
-                    "Text column",
-                    range(len(columns)),
-                    index=text_guess,
-                    format_func=columns.__getitem__,
-                    key="dataset_text_col",
-                )
-                label_col = c2.selectbox(
-                    "Label column",
-                    range(len(columns)),
-                    index=label_guess,
-                    format_func=columns.__getitem__,
-                    key="dataset_label_col",
+                guesses = (text_guess, label_guess)
+                pickers = zip(st.columns(2), ("text", "label"), guesses, strict=True)
+                text_col, label_col = (
+                    col.selectbox(
+                        f"{role.capitalize()} column",
+                        range(len(columns)),
+                        index=guess,
+                        format_func=columns.__getitem__,
+                        key=f"dataset_{role}_col",
+                    )
+                    for col, role, guess in pickers
                 )
                 if st.button("Use this dataset", type="primary"):
                     with shown_errors("Loading the dataset", "Pick the text and label columns."):
