@@ -137,7 +137,9 @@ def _sample(text: str) -> str:
 def _sniff_delimiter(sample: str, source: str) -> str:
     """The delimiter giving the most consistent field count of at least 2 over the sample."""
     best, best_score = "", (0.0, 0)
-    for delim in DELIMITERS:
+    tsv = source.lower().endswith(".tsv")
+    # A tie goes to the first candidate: the tab for a .tsv, whose texts may hold commas.
+    for delim in sorted(DELIMITERS, key=lambda d: d != "\t") if tsv else DELIMITERS:
         rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r]
         if len(rows) > 1 and "\n" not in sample[-1:] and len(sample) >= _SAMPLE_CHARS:
             rows = rows[:-1]  # the last sampled row may be cut
@@ -148,7 +150,7 @@ def _sniff_delimiter(sample: str, source: str) -> str:
         score = (hits / len(rows), width)
         if score > best_score:
             best, best_score = delim, score
-    if not best and source.lower().endswith(".tsv"):
+    if not best and tsv:
         return "\t"
     return best
 
