@@ -264,19 +264,18 @@ with tab_data:
         )
         if up is not None:
             with shown_errors("Reading the columns"):  # the message says what was wrong
-                columns = loaders.table_columns(up.name, up.getvalue())
-                c1, c2 = st.columns(2)
-                text_col = c1.selectbox(
-                    "Text column",
-                    columns,
-                    index=loaders.guess(columns, ("text", "tweet", "sentence", "review")),
-                    key="dataset_text_col",
-                )
-                label_col = c2.selectbox(
-                    "Label column",
-                    columns,
-                    index=loaders.guess(columns, ("label", "sentiment", "class", "target")),
-                    key="dataset_label_col",
+                columns, text_guess, label_guess = loaders.table_columns(up.name, up.getvalue())
+                guesses = (text_guess, label_guess)
+                pickers = zip(st.columns(2), ("text", "label"), guesses, strict=True)
+                text_col, label_col = (
+                    col.selectbox(
+                        f"{role.capitalize()} column",
+                        range(len(columns)),
+                        index=guess,
+                        format_func=columns.__getitem__,
+                        key=f"dataset_{role}_col",
+                    )
+                    for col, role, guess in pickers
                 )
                 if st.button("Use this dataset", type="primary"):
                     with shown_errors("Loading the dataset", "Pick the text and label columns."):

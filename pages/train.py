@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pe_core.choices import ENCODERS, OPTIMIZERS
 from ui import jobs, state, verdict
 from ui.errors import shown_errors
 
@@ -21,10 +22,10 @@ with st.expander("Model and training settings", expanded=False):
     c = st.columns(4)
     c[0].selectbox(
         "Encoder",
-        list(state.ENCODERS),
+        list(ENCODERS),
         persist_state="session",
         key="opt_encoder",
-        format_func=state.ENCODERS.get,
+        format_func=ENCODERS.get,
     )
     c[1].number_input(
         "Epochs", min_value=1, max_value=200, step=1, persist_state="session", key="opt_epochs"
@@ -45,9 +46,7 @@ with st.expander("Model and training settings", expanded=False):
         key="opt_learning_rate",
     )
     c = st.columns(4)
-    c[0].selectbox(
-        "Optimizer", list(state.OPTIMIZERS), persist_state="session", key="opt_optimizer"
-    )
+    c[0].selectbox("Optimizer", list(OPTIMIZERS), persist_state="session", key="opt_optimizer")
     c[1].number_input(
         "Snapshot every N batches (0 = auto)",
         min_value=0,

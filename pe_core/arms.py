@@ -1,6 +1,6 @@
 """Experiment arms: a named way to set up the embedding, shared by Compare and the sweep.
 
-An arm is a model variant (``pe_core.model.VARIANTS``) plus what it changes in the
+An arm is a model variant (``pe_core.choices.VARIANTS``) plus what it changes in the
 vocabulary. Names:
 
 - ``"frozen"``, ``"dual"``, ``"full"``: the three variants as they are.

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pe_core.filetypes import binary_kind
-from pe_core.vectors import _is_number  # one test of 'is this field a number'
+from pe_core.vectors.parse import is_number  # one test of 'is this field a number'
 
 TEXT_NAMES = ("text", "sentence", "tweet", "content", "review", "message", "body", "comment",
               "document", "post", "utterance")  # fmt: skip
@@ -137,7 +137,9 @@ def _sample(text: str) -> str:
 def _sniff_delimiter(sample: str, source: str) -> str:
     """The delimiter giving the most consistent field count of at least 2 over the sample."""
     best, best_score = "", (0.0, 0)
-    for delim in DELIMITERS:
+    tsv = source.lower().endswith(".tsv")
+    # A tie goes to the first candidate: the tab for a .tsv, whose texts may hold commas.
+    for delim in sorted(DELIMITERS, key=lambda d: d != "\t") if tsv else DELIMITERS:
         rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r]
         if len(rows) > 1 and "\n" not in sample[-1:] and len(sample) >= _SAMPLE_CHARS:
             rows = rows[:-1]  # the last sampled row may be cut
@@ -148,7 +150,7 @@ def _sniff_delimiter(sample: str, source: str) -> str:
         score = (hits / len(rows), width)
         if score > best_score:
             best, best_score = delim, score
-    if not best and source.lower().endswith(".tsv"):
+    if not best and tsv:
         return "\t"
     return best
 
@@ -225,7 +227,7 @@ def _guess_columns(header, rows, text_column, label_column, source, notes) -> tu
             if j == li:
                 continue
             vals = [r[j] for r in sample if len(r) > j and r[j].strip()]
-            if vals and sum(_is_number(v) for v in vals) < len(vals) / 2:
+            if vals and sum(is_number(v) for v in vals) < len(vals) / 2:
                 lengths[j] = sum(len(v) for v in vals) / len(vals)
         if not lengths:
             raise ValueError(f"no text column in {source}: columns found {header} hold no text")
@@ -342,9 +344,73 @@ def _swallowed_rows(rows: list[list[str]], delim: str) -> list[int]:
 
 def _label_order(names: set[str]) -> list[str]:
     """Numbers sorted numerically (then as text to break ties like '1' / '1.0'), else as text."""
-    if all(_is_number(n) for n in names):
+    if all(is_number(n) for n in names):
         return sorted(names, key=lambda n: (float(n), n))
     return sorted(names)
+
+
+@dataclass
+class Table:
+    """A delimited file read the way ``load_dataset`` reads it, before the columns are chosen.
+
+    Attributes:
+        columns: the header's column names (``"column 0"``, ... when the file has no header).
+        has_header: whether the first row was a header.
+        delimiter: the delimiter found ("" for one column or fastText lines).
+        encoding: the encoding used.
+        rows: the data rows (blank lines removed and counted in ``dropped``).
+        notes, dropped: what was found and dropped so far.
+    """
+
+    columns: list[str]
+    has_header: bool
+    delimiter: str
+    encoding: str
+    rows: list[list[str]] = field(repr=False)
+    notes: list[str] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+
+    def guess_columns(self, source: str = "the table") -> tuple[int, int]:
+        """(text, label) column indices as ``load_dataset`` would guess them."""
+        return _guess_columns(self.columns, self.rows, None, None, source, list(self.notes))
+
+
+def _read_table(raw, source, delimiter, encoding, text_column=None, label_column=None) -> Table:
+    """Decode, sniff the delimiter, split rows, find the header: the one reading of a table."""
+    text, used_encoding, notes = _decode(raw, encoding, source)
+    if not text.strip():
+        raise ValueError(f"{source} is empty; expected CSV/TSV rows with a text and a label column")
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a 1 MB cell must load
+    dropped: Counter = Counter()
+    rows = None if delimiter or text_column is not None else _fasttext_rows(text)
+    if rows is not None:
+        notes.append("fastText format (__label__<name> <text>)")
+        return Table(["text", "label"], False, "", used_encoding, rows, notes, dropped)
+    delim = delimiter or _sniff_delimiter(_sample(text), source)
+    rows = _read_rows(text, delim, notes) if delim else [[ln] for ln in text.splitlines()]
+    blank = sum(1 for r in rows if not any(c.strip() for c in r))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if blank:
+        dropped["blank line"] += blank
+    has_header = _has_header(rows, text_column, label_column)
+    width = Counter(len(r) for r in rows[has_header : has_header + 1000]).most_common(1)
+    width = len(rows[0]) if has_header or not width else width[0][0]
+    header = [c.strip() for c in rows[0]] if has_header else [f"column {j}" for j in range(width)]
+    rows = rows[1:] if has_header else rows
+    if not rows:
+        raise ValueError(f"{source} has a header {header} but no data rows")
+    return Table(header, has_header, delim, used_encoding, rows, notes, dropped)
+
+
+def read_table(path_or_file, *, delimiter: str | None = None, encoding: str | None = None):
+    """A CSV / TSV read as ``load_dataset`` reads it, before any column is chosen.
+
+    The app's column pickers use this (and :meth:`Table.guess_columns`), so they show exactly
+    the split that loading then uses. Pass the chosen indices to
+    ``load_dataset(text_column=..., label_column=...)``.
+    """
+    raw, source = _read_input(path_or_file)
+    return _read_table(raw, source, delimiter, encoding)
 
 
 def load_dataset(
@@ -379,36 +445,10 @@ def load_dataset(
             fewer than ``min_rows`` usable rows; the message names what was found.
     """
     raw, source = _read_input(path_or_file)
-    text, used_encoding, notes = _decode(raw, encoding, source)
-    if not text.strip():
-        raise ValueError(f"{source} is empty; expected CSV/TSV rows with a text and a label column")
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a 1 MB cell must load
-    dropped: Counter = Counter()
-    rows = None if delimiter or text_column is not None else _fasttext_rows(text)
-    if rows is not None:
-        delim, header, has_header = "", ["text", "label"], False
-        notes.append("fastText format (__label__<name> <text>)")
-    else:
-        delim = delimiter or _sniff_delimiter(_sample(text), source)
-        if delim:
-            rows = _read_rows(text, delim, notes)
-        else:
-            rows = [[ln] for ln in text.splitlines()]
-        blank = sum(1 for r in rows if not any(c.strip() for c in r))
-        rows = [r for r in rows if any(c.strip() for c in r)]
-        if blank:
-            dropped["blank line"] += blank
-        has_header = _has_header(rows, text_column, label_column)
-        width = Counter(len(r) for r in rows[has_header : has_header + 1000]).most_common(1)
-        width = len(rows[0]) if has_header or not width else width[0][0]
-        header = (
-            [c.strip() for c in rows[0]] if has_header else [f"column {j}" for j in range(width)]
-        )
-        rows = rows[1:] if has_header else rows
-    if not rows:
-        raise ValueError(f"{source} has a header {header} but no data rows")
+    table = _read_table(raw, source, delimiter, encoding, text_column, label_column)
+    header, rows, notes, dropped = table.columns, table.rows, table.notes, table.dropped
     ti, li = _guess_columns(header, rows, text_column, label_column, source, notes)
-    rows = _fit_width(rows, len(header), ti, delim, dropped, notes)
+    rows = _fit_width(rows, len(header), ti, table.delimiter, dropped, notes)
     texts, labels = [], []
     for row in rows:
         t, lab = row[ti].strip(), row[li].strip()
@@ -420,7 +460,7 @@ def load_dataset(
             texts.append(t)
             labels.append(lab)
     return _finish(texts, labels, source, dropped, notes, min_rows,
-                   encoding=used_encoding, delimiter=delim, columns=(header[ti], header[li]))  # fmt: skip
+                   encoding=table.encoding, delimiter=table.delimiter, columns=(header[ti], header[li]))  # fmt: skip
 
 
 def _finish(texts, labels, source, dropped, notes, min_rows, **info) -> Dataset:

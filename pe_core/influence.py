@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pe_core.checks import is_int
+
 OCCLUSIONS = ("padding", "unk")
 DEFAULT_MAX_TEXTS = 500
 COLUMNS = [
@@ -44,7 +46,7 @@ COLUMNS = [
 def _check(occlude: str, max_texts) -> None:
     if occlude not in OCCLUSIONS:
         raise ValueError(f"occlude must be one of {OCCLUSIONS}, got {occlude!r}")
-    if isinstance(max_texts, bool) or not isinstance(max_texts, int | np.integer) or max_texts < 2:
+    if not is_int(max_texts) or max_texts < 2:
         raise ValueError(f"max_texts must be an integer >= 2, got {max_texts!r}")
 
 

@@ -19,11 +19,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from pe_core.checks import is_int
+
 __all__ = ["DualEmbedding"]
 
 
 def _positive_int(value, name: str, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(
             f"`{name}` must be a positive integer. Received: {name}={value!r} "
             f"(of type {type(value).__name__}). {hint}"
@@ -210,7 +212,7 @@ class DualEmbedding(keras.layers.Layer):
             )
         if one_hot_max_rows is None:  # read now, so the module default can be changed
             one_hot_max_rows = ONE_HOT_MAX_ROWS
-        if isinstance(one_hot_max_rows, bool) or not isinstance(one_hot_max_rows, int | np.integer):
+        if not is_int(one_hot_max_rows):
             raise ValueError(
                 "`one_hot_max_rows` must be an integer >= 0 (0 = always gather). Received: "
                 f"one_hot_max_rows={one_hot_max_rows!r}."

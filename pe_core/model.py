@@ -21,8 +21,8 @@ import keras
 import numpy as np
 from keras import ops
 
-ENCODERS = ("bag", "cnn", "bilstm")
-VARIANTS = ("dual", "frozen", "full", "lora")
+from pe_core.checks import check_model_args
+
 DEFAULT_LORA_RANK = 4
 
 
@@ -124,18 +124,9 @@ def _embedding_source(vocab_or_embedding, initial_trainable):
 
 
 def _check_args(num_classes, encoder, variant, hidden, dropout, frozen, rows, lora_rank):
-    if isinstance(lora_rank, bool) or not isinstance(lora_rank, int | np.integer) or lora_rank < 1:
-        raise ValueError(f"lora_rank must be an integer >= 1, got {lora_rank!r}")
+    check_model_args(encoder, variant, hidden, dropout, lora_rank)
     if int(num_classes) < 2:
         raise ValueError(f"num_classes must be >= 2, got {num_classes}")
-    if encoder not in ENCODERS:
-        raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    if int(hidden) < 1:
-        raise ValueError(f"hidden must be >= 1, got {hidden}")
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     if rows.ndim != 2 or rows.shape[1] != frozen.shape[1]:
         raise ValueError(
             f"initial_trainable must have shape (k, {frozen.shape[1]}), got {rows.shape}"
@@ -178,8 +169,8 @@ def _embedding_layer(variant, frozen, rows, ready_dual, lora_rank=DEFAULT_LORA_R
     return layer
 
 
-def _encode(x, ids, encoder, hidden, dropout, seed):
-    """Encoder on top of the embedded sequence ``x``; returns a (batch, features) tensor."""
+def _encoder_output(x, ids, encoder, hidden, dropout, seed):
+    """The encoder (bag, cnn or bilstm) applied to the embedded sequence ``x``: (batch, features)."""
     glorot = keras.initializers.GlorotUniform
     if encoder == "bag":
         return MaskedMean(name="mean_pool")([x, ids])
@@ -249,7 +240,7 @@ def build_classifier(
     seed = int(seed)
     ids = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
     x = _embedding_layer(variant, frozen, rows, ready_dual, lora_rank, seed)(ids)
-    x = _encode(x, ids, encoder, int(hidden), float(dropout), seed)
+    x = _encoder_output(x, ids, encoder, int(hidden), float(dropout), seed)
     x = keras.layers.Dense(
         hidden,
         activation="relu",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pe_core.checks import is_int
 from pe_core.neighbours import NeighbourIndex, normalise_rows
 
 #: The largest k the app offers; neighbours are searched once at this k and sliced.
@@ -97,7 +98,7 @@ def _jaccard(a, b) -> float:
 
 
 def _check_k(k, k_max: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= k_max:
+    if not is_int(k) or not 1 <= k <= k_max:
         raise ValueError(f"k must be an integer from 1 to {k_max}; got {k!r}")
     return int(k)
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-METRICS = ("cosine", "euclidean")
+from pe_core.choices import METRICS
+
 # Queries per batch are chosen so that one (batch x n) score block stays near this many floats.
 _BLOCK_FLOATS = 16_000_000
 

@@ -38,10 +38,11 @@ import numpy as np
 import pandas as pd
 
 from pe_core.cache import atomic_write, cache_dir
+from pe_core.checks import is_int
+from pe_core.choices import METRICS
 from pe_core.neighbours import NeighbourIndex, normalise_rows
 
 METHODS = ("pca", "tsne", "umap")
-METRICS = ("cosine", "euclidean")
 MAX_REFERENCE = 20_000
 
 # Defaults per method; these are also the only parameters each method accepts.
@@ -826,7 +827,7 @@ def choose_reference(
     (pass them most frequent first), then the most frequent pretrained words (GloVe files
     are in frequency order) until ``n`` is reached or the vectors run out.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= max_n:
+    if not is_int(n) or not 1 <= n <= max_n:
         raise ValueError(f"n (reference size) must be an integer from 1 to {max_n}; got {n!r}")
     if neighbours_k < 0:
         raise ValueError(f"neighbours_k must be >= 0; got {neighbours_k}")

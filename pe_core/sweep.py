@@ -23,6 +23,7 @@ import pandas as pd
 
 from pe_core import arms as pe_arms
 from pe_core import training
+from pe_core.checks import int_at_least, is_int
 
 DEFAULT_SIZES = (100, 300, 1000, 3000)
 DEFAULT_ARMS = ("frozen", "dual", "full")
@@ -58,7 +59,7 @@ def _check_ints(values, name: str, low: int) -> tuple[int, ...]:
     if not values:
         raise ValueError(f"{name} is empty: give at least one")
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < low:
+        if not is_int(v) or v < low:
             raise ValueError(f"{name} must be integers >= {low}, got {v!r}")
     if len(set(values)) != len(values):
         raise ValueError(f"{name} must not repeat, got {values}")
@@ -160,8 +161,8 @@ def plan_sweep(
     pe_arms.check_arms(arms)
     seeds = _check_ints(seeds, "seeds", 0)
     sizes = sorted(_check_ints(sizes, "sizes", 1))
-    training._int_at_least("steps", steps, 1)
-    training._int_at_least("batch_size", batch_size, 1)
+    int_at_least("steps", steps, 1)
+    int_at_least("batch_size", batch_size, 1)
     y, _ = training._encode_labels(labels, None)
     names = [str(c) for c in np.unique(np.asarray(labels))]
     training._check_classes(y, names, float(val_fraction))

@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from pe_core.checks import check_model_args, int_at_least, one_of
+from pe_core.choices import OPTIMIZERS
 from pe_core.stored_neighbours import STORED_K, NeighbourRecorder, max_snapshots_for
 
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 MAX_AUTO_LEN = 100
 # With snapshot_every=None a run takes about this many snapshots (plus one per epoch end).
 AUTO_SNAPSHOTS = 75
@@ -178,41 +179,25 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise ``ValueError`` for any setting out of range (data-independent checks)."""
-        _int_at_least("epochs", self.epochs, 1)
-        _int_at_least("batch_size", self.batch_size, 1)
-        _int_at_least("hidden", self.hidden, 1)
-        _int_at_least("max_snapshots", self.max_snapshots, 2)
-        _int_at_least("lora_rank", self.lora_rank, 1)
+        int_at_least("epochs", self.epochs, 1)
+        int_at_least("batch_size", self.batch_size, 1)
+        int_at_least("max_snapshots", self.max_snapshots, 2)
         if self.max_len is not None:
-            _int_at_least("max_len", self.max_len, 1, "or None to choose it from the data")
+            int_at_least("max_len", self.max_len, 1, "or None to choose it from the data")
         if self.snapshot_every is not None:
-            _int_at_least("snapshot_every", self.snapshot_every, 1, "(batches), or None")
+            int_at_least("snapshot_every", self.snapshot_every, 1, "(batches), or None")
         if self.neighbours_k is not None:
-            _int_at_least("neighbours_k", self.neighbours_k, 1, "or None for no stored neighbours")
+            int_at_least("neighbours_k", self.neighbours_k, 1, "or None for no stored neighbours")
         if not 0.0 < float(self.val_fraction) <= 0.5:
             raise ValueError(f"val_fraction must be in (0, 0.5], got {self.val_fraction}")
         if not (math.isfinite(float(self.learning_rate)) and float(self.learning_rate) > 0):
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate}")
-        if not 0.0 <= float(self.dropout) < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        pe_model = _model_module()
-        if self.encoder not in pe_model.ENCODERS:
-            raise ValueError(f"encoder must be one of {pe_model.ENCODERS}, got {self.encoder!r}")
-        if self.variant not in pe_model.VARIANTS:
-            raise ValueError(f"variant must be one of {pe_model.VARIANTS}, got {self.variant!r}")
+        one_of("optimizer", self.optimizer, OPTIMIZERS)
+        check_model_args(self.encoder, self.variant, self.hidden, self.dropout, self.lora_rank)
         if self.class_weights not in (False, None, "balanced"):
             raise ValueError(
                 f"class_weights must be False or 'balanced', got {self.class_weights!r}"
             )
-
-
-def _int_at_least(name: str, value, low: int, hint: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(
-            f"{name} must be an integer >= {low}{' ' + hint if hint else ''}, got {value!r}"
-        )
 
 
 def thin_indices(steps, keep: int) -> np.ndarray:
@@ -849,7 +834,7 @@ class _Scheduler:
             return self._limit
 
     def set_limit(self, n: int) -> None:
-        _int_at_least("max concurrent runs", n, 1)
+        int_at_least("max concurrent runs", n, 1)
         with self._cond:
             self._limit = int(n)
             self._cond.notify_all()

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from pe_core.checks import is_int
 from pe_core.tokens import Tokenizer, _check_specials
 from pe_core.vectors import Vectors
 
@@ -72,7 +73,7 @@ class TrainableShareWarning(UserWarning):
 def _check_count(value, name: str, minimum: int) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ValueError(f"{name} must be None or an integer >= {minimum}, got {value!r}")
     return int(value)
 
@@ -462,7 +463,7 @@ def encode_ids(
     truncate: str = "post",
 ) -> np.ndarray:
     """int32 (n, max_len) ids of tokenized texts, 0-padded; unknown tokens get ``unk_id``."""
-    if isinstance(max_len, bool) or not isinstance(max_len, int | np.integer) or max_len < 1:
+    if not is_int(max_len) or max_len < 1:
         raise ValueError(f"max_len must be an integer >= 1, got {max_len!r}")
     if truncate not in TRUNCATES:
         raise ValueError(f"truncate must be 'post' or 'pre', got {truncate!r}")

@@ -290,3 +290,17 @@ def test_a_real_multi_line_quoted_text_is_kept(tmp_path):
     ds = load_dataset(path)
     assert len(ds) == 24 and ds.texts[0] == "text 0, first line\nsecond line 0"
     assert not any("quoted field" in n for n in ds.notes)
+
+
+def test_a_tsv_whose_texts_hold_commas_splits_on_the_tab(tmp_path):
+    # Every line has one comma and one tab, so both split it into 2 fields: the tie goes to the
+    # tab for a .tsv (it went to the comma, which cut each text in two and found no label).
+    path = tmp_path / "sms.tsv"
+    path.write_text(
+        "\n".join(f"{'ham' if i % 3 else 'spam'}\tcall me at {i}, ok" for i in range(30)),
+        encoding="utf-8",
+    )
+    ds = load_dataset(path)
+    assert ds.delimiter == "\t"
+    assert ds.texts[:2] == ["call me at 0, ok", "call me at 1, ok"]
+    assert ds.label_names == ["ham", "spam"]

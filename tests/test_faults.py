@@ -45,7 +45,7 @@ def test_a_download_killed_with_sigkill_resumes_and_leaves_nothing_half_written(
     import io
     import zipfile
 
-    from pe_core.vectors import _CHUNK
+    from pe_core.vectors.source import CHUNK as _CHUNK
 
     buf = io.BytesIO(make_zip())
     with zipfile.ZipFile(buf, "a", zipfile.ZIP_STORED) as zf:  # big enough for 2 chunks

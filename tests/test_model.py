@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pe_core import model as M
+from pe_core.choices import ENCODERS, VARIANTS
 
 V, K, D = 6, 2, 4
 RNG = np.random.default_rng(0)
@@ -17,8 +18,8 @@ VOCAB = SimpleNamespace(frozen_matrix=FROZEN, initial_trainable=lambda: ROWS)
 IDS = np.array([[1, 7, 8, 0, 0], [0, 0, 0, 0, 0], [6, 6, 2, 3, 8]], dtype="int32")
 
 
-@pytest.mark.parametrize("encoder", M.ENCODERS)
-@pytest.mark.parametrize("variant", M.VARIANTS)
+@pytest.mark.parametrize("encoder", list(ENCODERS))
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_every_variant_and_encoder_builds_and_reads_back_its_rows(encoder, variant):
     model = M.build_classifier(VOCAB, 3, encoder=encoder, variant=variant, hidden=4, max_len=5)
     out = model.predict_on_batch(IDS)
@@ -34,7 +35,7 @@ def test_every_variant_and_encoder_builds_and_reads_back_its_rows(encoder, varia
 def test_embedding_parameter_counts_are_exact_per_variant():
     dense = (D * 4 + 4) + (4 * 3 + 3)  # hidden Dense on the d-dim mean, then the output layer
     counts = {
-        v: M.model_params(M.build_classifier(VOCAB, 3, hidden=4, variant=v)) for v in M.VARIANTS
+        v: M.model_params(M.build_classifier(VOCAB, 3, hidden=4, variant=v)) for v in VARIANTS
     }
     assert counts["dual"] == {
         "trainable": K * D + dense,
@@ -61,7 +62,7 @@ def test_same_seed_builds_the_same_weights_and_another_seed_does_not():
 
 def test_initial_trainable_overrides_the_vocabulary_rows():
     rows = np.full((K, D), 0.5, dtype="float32")
-    for variant in M.VARIANTS:
+    for variant in VARIANTS:
         model = M.build_classifier(VOCAB, 2, variant=variant, initial_trainable=rows)
         assert np.array_equal(M.trainable_rows(model), rows)
 
@@ -75,7 +76,7 @@ def test_padding_gets_no_gradient_in_the_full_cnn_variant():
 
 
 def test_saved_model_round_trips_with_safe_mode(tmp_path):
-    for variant in M.VARIANTS:
+    for variant in VARIANTS:
         model = M.build_classifier(VOCAB, 3, encoder="cnn", variant=variant, hidden=4)
         path = tmp_path / f"{variant}.keras"
         model.save(path)
@@ -90,7 +91,7 @@ def test_saved_model_round_trips_with_safe_mode(tmp_path):
         ({"num_classes": 1}, "num_classes must be >= 2, got 1"),
         ({"encoder": "gru"}, "encoder must be one of .* got 'gru'"),
         ({"variant": "half"}, "variant must be one of .* got 'half'"),
-        ({"hidden": 0}, "hidden must be >= 1, got 0"),
+        ({"hidden": 0}, "hidden must be an integer >= 1, got 0"),
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
         ({"initial_trainable": np.zeros((2, 3))}, r"initial_trainable must have shape \(k, 4\)"),
     ],

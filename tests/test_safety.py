@@ -57,7 +57,7 @@ SHELL_CALLS = ("os.system", "os.popen", "os.exec", "os.spawn", "os.posix_spawn",
 
 def test_sources_exist():
     names = [_rel(p) for p in APP_SOURCES]
-    assert "app.py" in names and "pe_core/vectors.py" in names and "ui/paths.py" in names
+    assert "app.py" in names and "pe_core/vectors/load.py" in names and "ui/paths.py" in names
 
 
 @pytest.mark.parametrize("name", [_rel(p) for p in APP_SOURCES])

@@ -478,7 +478,7 @@ def test_non_utf8_word_with_spaces(tmp_path, other):
 def test_fingerprint_is_hashed_once_per_vectors(monkeypatch):
     import hashlib
 
-    import pe_core.vectors as vectors_module
+    import pe_core.vectors.container as vectors_module
 
     calls = []
     real = hashlib.sha1

@@ -103,36 +103,27 @@ def dataset_from_upload(name: str, data: bytes, text_column=None, label_column=N
     return dataset
 
 
-def table_columns(name: str, data: bytes) -> list[str]:
-    """Column names of an uploaded CSV / TSV (header row), for the column pickers."""
+def table_columns(name: str, data: bytes) -> tuple[list[str], int, int]:
+    """Columns of an uploaded CSV / TSV and the (text, label) columns loading would guess.
+
+    Read by ``pe_core.datasets.inspect_table``, the same reading ``load_dataset`` does, so the
+    pickers show exactly the split that is then loaded (headerless files: "column 0", ...).
+    """
     import io
 
-    import pandas as pd
+    from pe_core.datasets import read_table
 
     _suffix(name, DATASET_SUFFIXES, "dataset")
     if not data.strip():
         raise ValueError(f"the uploaded file {name!r} is empty; upload a CSV/TSV with a header row")
-    header = data[:65536].split(b"\n", 1)[0]
-    sep = max([b",", b"\t", b";", b"|"], key=header.count).decode()
-    try:
-        head = pd.read_csv(
-            io.BytesIO(data[:1_000_000]), sep=sep, nrows=20, encoding_errors="replace"
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read a header row from {name!r}: {err}") from None
-    columns = [str(c) for c in head.columns]
-    if len(columns) < 2:
+    upload = io.BytesIO(data)
+    upload.name = name
+    table = read_table(upload)  # its messages name the upload
+    if len(table.columns) < 2:
+        row = "a header row with only one column" if table.has_header else "only one column"
         raise ValueError(
-            f"{name!r} has a header row with only one column ({columns[0]!r}); it needs a text "
-            "column and a label column, separated by commas, tabs, semicolons or |"
+            f"{name!r} has {row} ({table.columns[0]!r}); it needs a text column and a label "
+            "column, separated by commas, tabs, semicolons or |"
         )
-    return columns
-
-
-def guess(columns: list[str], names: tuple[str, ...]) -> int:
-    """Index of the first column whose lower-cased name is in ``names`` (else 0 or 1)."""
-    lowered = [c.lower() for c in columns]
-    for n in names:
-        if n in lowered:
-            return lowered.index(n)
-    return 0 if names[0] == "text" else min(1, len(columns) - 1)
+    text_index, label_index = table.guess_columns(repr(name))
+    return table.columns, text_index, label_index

@@ -18,8 +18,6 @@ if TYPE_CHECKING:  # pandas costs 0.25 s to import: the first page does without 
     import pandas as pd
 
 #: Encoders of pe_core.model (named here so the page does not import keras to list them).
-ENCODERS = {"bag": "Bag of embeddings (fast)", "cnn": "1-D CNN", "bilstm": "BiLSTM (slow)"}
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 
 #: Settings (widget keys) and their defaults. PE_LAB_DEFAULT_EPOCHS lets the browser test and
 #: slow machines start with a shorter demo run.

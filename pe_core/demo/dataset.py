@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from pe_core.checks import is_int
 from pe_core.datasets import Dataset
 from pe_core.demo.recipe import TEXTS
 
@@ -143,9 +144,9 @@ def demo_dataset(n: int = 3000, seed: int = 0) -> Dataset:
         >>> len(texts), sorted(set(labels.tolist()))
         (300, [0, 1, 2])
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 30:
+    if not is_int(n) or n < 30:
         raise ValueError(f"n must be an integer >= 30 (a few texts per class), got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+    if not is_int(seed):
         raise ValueError(f"seed must be an integer, got {seed!r}")
     rng = np.random.default_rng(int(seed))
     truth = rng.permutation(np.arange(int(n)) % 3)

@@ -149,6 +149,26 @@ def test_a_one_column_csv_is_told_what_it_lacks_not_to_add_a_header():
     ]
 
 
+def test_a_headerless_upload_offers_the_columns_loading_will_use_and_loads_them():
+    at = _app().switch_page("pages/data.py").run()
+    rows = [f"{'pos' if i % 2 else 'neg'}\tmessage number {i}, with a comma" for i in range(40)]
+    at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
+    at.file_uploader(key="dataset_upload").set_value(
+        ("sms.tsv", "\n".join(rows).encode(), "text/tab-separated-values")
+    ).run()
+    text, label = at.selectbox(key="dataset_text_col"), at.selectbox(key="dataset_label_col")
+    assert text.options == label.options == ["column 0", "column 1"]
+    assert (text.value, label.value) == (1, 0)  # what load_dataset guesses: text = longer values
+    _button(at, "Use this dataset").click().run()
+    assert not at.exception and _errors(at) == [], _errors(at)
+    dataset = at.session_state["dataset"]
+    assert dataset.columns == ("column 1", "column 0") and len(dataset.texts) == 40
+    assert dataset.texts[0] == "message number 0, with a comma" and dataset.label_names == [
+        "neg",
+        "pos",
+    ]
+
+
 def test_bad_csv_upload_shows_an_error():
     at = _app().switch_page("pages/data.py").run()
     at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()

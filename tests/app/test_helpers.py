@@ -147,14 +147,23 @@ def test_vector_uploads_with_bad_names_or_no_content_are_refused(name, data, mes
         loaders.vectors_from_upload(name, data)
 
 
-def test_table_columns_reads_the_header():
-    assert loaders.table_columns("d.csv", b"text,label\nhi,pos\n") == ["text", "label"]
-    assert loaders.table_columns("d.tsv", b"t\tl\nhi,there\tpos\n") == ["t", "l"]
+def test_table_columns_reads_the_header_and_guesses_as_loading_does():
+    assert loaders.table_columns("d.csv", b"text,label\nhi,pos\nho,neg\n") == (
+        ["text", "label"],
+        0,
+        1,
+    )
+    # The old picker split on the header's commonest byte and showed ["t", "l"] for both files
+    # below; loading sniffs the whole sample. The pickers now show what loading uses.
+    assert loaders.table_columns("d.tsv", b"t\tl\nhi, there\tpos\nyo\tneg\n")[0] == ["t", "l"]
+    tweets = b"".join(
+        b"%s,great day number %d\n" % (lab, i) for i, lab in enumerate([b"pos", b"neg"] * 15)
+    )
+    assert loaders.table_columns("noheader.csv", tweets) == (["column 0", "column 1"], 1, 0)
     with pytest.raises(
         ValueError, match="header row with only one column .'only'.; it needs a text"
     ):
-        loaders.table_columns("d.csv", b"only\nx\n")
-    assert loaders.guess(["id", "Tweet", "Sentiment"], ("text", "tweet")) == 1
+        loaders.table_columns("d.csv", b"only\nx\ny\n")
 
 
 def test_explore_map_is_rebuilt_only_when_its_options_change():
