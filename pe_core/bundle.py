@@ -47,6 +47,17 @@ def _plain(value):
     return repr(value)
 
 
+def model_keras_bytes(result) -> bytes:
+    """The trained Keras model as the bytes of a ``.keras`` file (load with safe mode on)."""
+    if getattr(result, "model", None) is None:
+        raise ValueError("this result holds no model (it was released): train again to export it")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "pe_lab_model.keras")
+        result.model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
 def _json(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1, default=_plain).encode("utf-8")
 
@@ -54,7 +65,6 @@ def _json(data) -> bytes:
 def _members(result) -> dict[str, bytes]:
     """The four files of ``result``'s bundle, by name."""
     from pe_core import __version__
-    from pe_core.export import model_keras_bytes
 
     model = model_keras_bytes(result)  # raises the clear error when the model was released
     import keras

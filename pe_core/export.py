@@ -15,8 +15,6 @@ a small adapter (``pe_core.adapter``: ``adapter_from_result``, ``adapter_bytes``
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -34,6 +32,7 @@ from pe_core.adapter import (  # noqa: F401  (re-exported: the exports in one pl
 from pe_core.bundle import (  # noqa: F401
     classifier_bundle_bytes,
     load_classifier,
+    model_keras_bytes,
     save_classifier,
     usage_snippet,
 )
@@ -153,17 +152,6 @@ def coordinates_csv(coordinates: pd.DataFrame) -> str:
             f"coordinates lack the columns {sorted(missing)}: project the trajectory first"
         )
     return coordinates.to_csv(index=False)
-
-
-def model_keras_bytes(result) -> bytes:
-    """The trained Keras model as the bytes of a ``.keras`` file (load with safe mode on)."""
-    if getattr(result, "model", None) is None:
-        raise ValueError("this result holds no model (it was released): train again to export it")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "pe_lab_model.keras")
-        result.model.save(path)
-        with open(path, "rb") as f:
-            return f.read()
 
 
 def map_html(figure, frame: int | None = 0) -> str:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pe_core.knn import NeighbourIndex
+
 #: Neighbours stored per token and snapshot (cosine, over the whole vocabulary).
 STORED_K = 30
 #: Token-snapshots (S x k) a run keeps at most; see the module docstring for what it bounds.
@@ -69,8 +71,6 @@ def shared_index(vectors, metric: str = "cosine"):
     index = indexes.get(metric)
     if index is not None and index.matrix.shape == np.shape(vectors.matrix):
         return index
-    from pe_core.neighbours import NeighbourIndex  # pandas: not on the first page's path
-
     with _INDEX_LOCK:
         indexes = getattr(vectors, "_neighbour_indexes", None) or {}
         index = indexes.get(metric)

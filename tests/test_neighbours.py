@@ -47,7 +47,7 @@ def test_hand_computed_cosine_and_exclude():
 
 
 def test_batching_gives_the_same_answer(monkeypatch):
-    import pe_core.neighbours as nb
+    import pe_core.knn as nb
 
     rng = np.random.default_rng(2)
     matrix = rng.normal(size=(500, 8)).astype(np.float32)
@@ -158,7 +158,7 @@ def test_neighbour_drift_errors():
 
 @pytest.mark.parametrize("n", [64 * 640, 64 * 640 + 37])
 def test_block_top_k_is_exact_on_large_matrices(n):
-    from pe_core.neighbours import _top_by_blocks
+    from pe_core.knn import _top_by_blocks
 
     values = np.random.default_rng(n).normal(size=(5, n)).astype(np.float32)
     values[0, 100:110] = 9.0  # the whole top-10 of row 0 inside one block
