@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import state, verdict
+from ui import state, verdict, warmup
 from ui.runs import REGISTRY, ThreadJob, error_text, session_alive
 
 
@@ -220,6 +220,9 @@ def live_view() -> LiveView | None:
     view.finished = p["state"] in ("done", "stopped", "failed")
     view.failed = p["state"] == "failed"
     view.message = p.get("error") or ""
+    if view.finished:
+        # No UMAP map exists before a run: compile numba now, while the user reads the result.
+        warmup.warm_numba_soon()
     if view.finished and not view.failed and run.result is not None:
         s.result = run.result
         view.fraction = 1.0 if p["state"] == "done" else view.fraction

@@ -77,12 +77,13 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
         f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
         "before = 'tensorflow' in sys.modules\n"
         "from ui import warmup\n"
-        "finished = warmup.done.wait(240)\n"
+        "finished = warmup.imports_done.wait(240) and warmup.numba_done.wait(240)\n"
         "print(json.dumps({'before': before, 'finished': finished,\n"
         "  'tf': 'tensorflow' in sys.modules, 'umap': 'umap' in sys.modules,\n"
         "  'plotly': 'plotly.graph_objects' in sys.modules}))\n"
     )
-    env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="1")
+    env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="1", PE_LAB_WARMUP_NUMBA="now")
+    env["PE_LAB_WARMUP_NUMBA_DELAY"] = "0"
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -94,6 +95,44 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
     )
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report == {"before": False, "finished": True, "tf": True, "umap": True, "plotly": True}
+
+
+@pytest.mark.slow
+def test_numba_is_compiled_only_once_the_first_run_has_finished():
+    # Compiling numba holds the interpreter lock for 10-20 s: right after the imports it
+    # overlapped the first click on Train. No UMAP map exists before a run, so it waits for one.
+    code = (
+        "import sys, json, time\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
+        "from ui import warmup\n"
+        "imported = warmup.imports_done.wait(240)\n"
+        "time.sleep(0.5)\n"  # a numba thread started with the imports would be running by now
+        "early = warmup._numba_started or 'umap' in sys.modules\n"
+        "at.switch_page('pages/train.py').run()\n"
+        "at.number_input(key='opt_epochs').set_value(1).run()\n"
+        "[b for b in at.button if b.label == 'Train on the demo'][0].click().run()\n"
+        "run = at.session_state['run']\n"
+        "deadline = time.time() + 240\n"
+        "while not run.done and time.time() < deadline: time.sleep(0.1)\n"
+        "at.run()\n"  # the Train page sees the run finished
+        "compiled = warmup.numba_done.wait(240)\n"
+        "print(json.dumps({'imported': imported, 'early': early, 'compiled': compiled,\n"
+        "  'umap': 'umap' in sys.modules}))\n"
+    )
+    env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="0.5")
+    env.pop("PE_LAB_WARMUP_NUMBA", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"imported": True, "early": False, "compiled": True, "umap": True}
 
 
 @pytest.mark.parametrize("page", PAGES)
