@@ -16,6 +16,7 @@ import pandas as pd
 from pe_core import arms as pe_arms
 from pe_core import model as pe_model
 from pe_core import training
+from pe_core.training import data as _data
 
 TABLE_COLUMNS = [
     "variant",
@@ -162,7 +163,7 @@ def compare_variants(
     config = training.TrainConfig(**train_kwargs)  # TypeError for an unknown keyword
     config.check()
     notices: list[str] = []
-    vocabulary = training._build_vocabulary(vectors, list(texts), config, notices)
+    vocabulary = _data.build_vocabulary(vectors, list(texts), config, notices)
     # The vocabulary settings went into the shared vocabulary; each arm derives its own.
     vocab_keys = ("tokenizer", "specials", "promote", "min_oov_count", "max_frozen", "init")
     shared = {k: v for k, v in train_kwargs.items() if k not in (*vocab_keys, "vocabulary")}

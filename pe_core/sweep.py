@@ -24,6 +24,7 @@ import pandas as pd
 from pe_core import arms as pe_arms
 from pe_core import training
 from pe_core.checks import int_at_least, is_int
+from pe_core.training import data as _data
 
 DEFAULT_SIZES = (100, 300, 1000, 3000)
 DEFAULT_ARMS = ("frozen", "dual", "full")
@@ -163,9 +164,9 @@ def plan_sweep(
     sizes = sorted(_check_ints(sizes, "sizes", 1))
     int_at_least("steps", steps, 1)
     int_at_least("batch_size", batch_size, 1)
-    y, _ = training._encode_labels(labels, None)
+    y, _ = _data.encode_labels(labels, None)
     names = [str(c) for c in np.unique(np.asarray(labels))]
-    training._check_classes(y, names, float(val_fraction))
+    _data.check_classes(y, names, float(val_fraction))
     split_seed = seeds[0] if split_seed is None else int(split_seed)
     pool, val = train_test_split(
         np.arange(len(y)),
@@ -284,7 +285,7 @@ def _train_accuracy(result, texts, labels) -> float:
     """Accuracy of the final model on its own training subset, in inference mode."""
     idx = result.train_indices
     x = result.vocabulary.encode([texts[i] for i in idx], result.max_len)
-    y, _ = training._encode_labels(labels, None)
+    y, _ = _data.encode_labels(labels, None)
     probs = np.concatenate(
         [result.model.predict_on_batch(x[i : i + 1024]) for i in range(0, len(x), 1024)]
     )
@@ -358,13 +359,13 @@ def run_sweep(
     )  # fmt: skip
     config = training.TrainConfig(**train_kwargs)
     config.check()
-    vocabulary = training._build_vocabulary(vectors, texts, config, [])
+    vocabulary = _data.build_vocabulary(vectors, texts, config, [])
     vocab_keys = ("tokenizer", "specials", "promote", "min_oov_count", "max_frozen", "init")
     # Snapshots are the sweep's own choice (it keeps no trajectories).
     skip = (*vocab_keys, "vocabulary", "snapshot_every", "max_snapshots")
     shared = {k: v for k, v in train_kwargs.items() if k not in skip}
     lora_rank = shared.pop("lora_rank", None)
-    y, _ = training._encode_labels(labels, None)
+    y, _ = _data.encode_labels(labels, None)
     subsets = {s: nested_subsets(y, plan.pool, plan.sizes, s) for s in plan.seeds}
     arm_vocab = {
         a: pe_arms.arm_train_kwargs(pe_arms.parse_arm(a), vocabulary, texts, lora_rank)

@@ -11,6 +11,8 @@ from tiny_corpus import LABELS, TEXTS, TINY, VECTORS
 
 from pe_core import model as pe_model
 from pe_core import training as T
+from pe_core.training import data as _data
+from pe_core.training import scheduler as _scheduler
 
 
 def tiny(**kwargs):
@@ -126,7 +128,7 @@ def test_integer_labels_with_names_and_balanced_class_weights():
     # 30 positive and 20 negative texts as integer labels 1 / 0 with names.
     texts, labels = TEXTS[:50], np.array([1] * 30 + [0] * 20)
     cfg = T.TrainConfig(label_names=["negative", "positive"], class_weights="balanced", **TINY)
-    data = T._prepare(VECTORS, texts, labels, cfg, [])
+    data = _data.prepare(VECTORS, texts, labels, cfg, [])
     assert data.label_names == ["negative", "positive"]
     # Stratified 80 / 20 split: 24 positive and 16 negative training rows, so "balanced"
     # weighs a row by 40 / (2 * count of its class): 40/48 and 40/32.
@@ -135,7 +137,7 @@ def test_integer_labels_with_names_and_balanced_class_weights():
     weights = data.sample_weight[data.train_idx]
     np.testing.assert_allclose(weights[train_y == 1], 40 / 48, rtol=1e-6)
     np.testing.assert_allclose(weights[train_y == 0], 40 / 32, rtol=1e-6)
-    assert T._prepare(VECTORS, texts, labels, T.TrainConfig(**TINY), []).sample_weight is None
+    assert _data.prepare(VECTORS, texts, labels, T.TrainConfig(**TINY), []).sample_weight is None
     # The weights reach the loss: the same seed trains differently with and without them.
     weighted = T.train(VECTORS, texts, labels, class_weights="balanced", optimizer="sgd", **TINY)
     plain = T.train(VECTORS, texts, labels, optimizer="sgd", **TINY)
@@ -333,12 +335,12 @@ def test_release_drops_the_model_so_memory_can_be_freed():
 
 
 def test_bad_env_limit_is_reported(monkeypatch):
-    scheduler = T._Scheduler()
+    scheduler = _scheduler._Scheduler()
     monkeypatch.setenv("PE_LAB_MAX_RUNS", "two")
     with pytest.raises(ValueError, match="PE_LAB_MAX_RUNS must be a positive integer, got 'two'"):
         scheduler.limit()
     monkeypatch.setenv("PE_LAB_MAX_RUNS", "3")
-    assert T._Scheduler().limit() == 3
+    assert _scheduler._Scheduler().limit() == 3
     with pytest.raises(ValueError, match="max concurrent runs must be an integer >= 1, got 0"):
         T.set_max_concurrent_runs(0)
 
@@ -395,7 +397,7 @@ def test_a_run_reports_loading_tensorflow_then_training(monkeypatch):
         assert go_on.wait(30)
         real(threads)
 
-    monkeypatch.setattr(T, "configure_tensorflow", slow_configure)
+    monkeypatch.setattr(T.runs, "configure_tensorflow", slow_configure)  # where runs call it
     run = T.TrainingRun(VECTORS, TEXTS, LABELS, **TINY).start()
     assert loading.wait(30)
     p = run.progress()
