@@ -188,7 +188,7 @@ def page_times(vectors, ds, result) -> dict[str, tuple[float, float]]:
     # The app's background warm-up (TensorFlow, numba) starts after the first page; on a real
     # server it is long done when a run has finished training, so it must not share the
     # pages' timings here.
-    if warmup._started:
+    if warmup.scheduled("warmup"):
         warmup.imports_done.wait(300)
         if warmup.warm_numba_soon():  # the Train page starts it once the run has finished
             warmup.numba_done.wait(300)

@@ -23,29 +23,37 @@ LOG = logging.getLogger("pe_lab.warmup")
 #: Seconds after the first page's script run before the background imports start.
 DELAY = float(os.environ.get("PE_LAB_WARMUP_DELAY", "3.0"))
 
-_started = False
 _lock = threading.Lock()
 #: Set when TensorFlow, Keras and the map code are imported (or the warm-up failed).
 imports_done = threading.Event()
 #: Set when numba is compiled too (or that failed).
 numba_done = threading.Event()
-_numba_started = False
+_scheduled: set[str] = set()
+
+
+def _schedule_once(name: str, delay: float, target) -> bool:
+    """Run ``target`` in a daemon timer thread ``delay`` s from now, once per process per name."""
+    if os.environ.get("PE_LAB_WARMUP", "1") == "0":
+        return False
+    with _lock:
+        if name in _scheduled:
+            return False
+        _scheduled.add(name)
+    timer = threading.Timer(delay, target)
+    timer.daemon = True
+    timer.name = f"pe-lab-{name}"
+    timer.start()
+    return True
+
+
+def scheduled(name: str) -> bool:
+    """Whether the "warmup" (imports) or "numba" step was scheduled in this process."""
+    return name in _scheduled
 
 
 def start_after_first_page() -> bool:
     """Schedule the warm-up (once per process); True if this call scheduled it."""
-    global _started
-    if os.environ.get("PE_LAB_WARMUP", "1") == "0":
-        return False
-    with _lock:
-        if _started:
-            return False
-        _started = True
-    timer = threading.Timer(DELAY, _warm)
-    timer.daemon = True
-    timer.name = "pe-lab-warmup"
-    timer.start()
-    return True
+    return _schedule_once("warmup", DELAY, _warm)
 
 
 def _warm() -> None:
@@ -77,18 +85,7 @@ NUMBA_DELAY = float(os.environ.get("PE_LAB_WARMUP_NUMBA_DELAY", "5.0"))
 def warm_numba_soon() -> bool:
     """Compile UMAP's numba functions in a daemon thread, :data:`NUMBA_DELAY` seconds from now
     (once per process); True if this call scheduled it."""
-    global _numba_started
-    if os.environ.get("PE_LAB_WARMUP", "1") == "0":
-        return False
-    with _lock:
-        if _numba_started:
-            return False
-        _numba_started = True
-    timer = threading.Timer(NUMBA_DELAY, _warm_numba)
-    timer.daemon = True
-    timer.name = "pe-lab-warmup-numba"
-    timer.start()
-    return True
+    return _schedule_once("numba", NUMBA_DELAY, _warm_numba)
 
 
 def _warm_numba() -> None:

@@ -46,6 +46,20 @@ def _button(at: AppTest, label: str):
     return matches[0]
 
 
+def _script_report(code: str, env: dict | None, timeout: float) -> dict:
+    """Run ``code`` in a fresh Python process (at the repo root) and parse its last line, JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_first_page_loads_without_tensorflow():
     # A fresh interpreter: other tests in this process may have imported TensorFlow already.
     code = (
@@ -56,15 +70,7 @@ def test_first_page_loads_without_tensorflow():
         "  'tf': 'tensorflow' in sys.modules, 'keras': 'keras' in sys.modules,\n"
         "  'buttons': [b.label for b in at.button]}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _script_report(code, None, timeout=300)
     assert report["exception"] == []
     assert report["tf"] is False and report["keras"] is False
     assert "Train on the demo" in report["buttons"]
@@ -84,16 +90,7 @@ def test_tensorflow_is_imported_in_the_background_after_the_first_page():
     )
     env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="1", PE_LAB_WARMUP_NUMBA="now")
     env["PE_LAB_WARMUP_NUMBA_DELAY"] = "0"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _script_report(code, env, timeout=300)
     assert report == {"before": False, "finished": True, "tf": True, "umap": True, "plotly": True}
 
 
@@ -108,7 +105,7 @@ def test_numba_is_compiled_only_once_the_first_run_has_finished():
         "from ui import warmup\n"
         "imported = warmup.imports_done.wait(240)\n"
         "time.sleep(0.5)\n"  # a numba thread started with the imports would be running by now
-        "early = warmup._numba_started or 'umap' in sys.modules\n"
+        "early = warmup.scheduled('numba') or 'umap' in sys.modules\n"
         "at.switch_page('pages/train.py').run()\n"
         "at.number_input(key='opt_epochs').set_value(1).run()\n"
         "[b for b in at.button if b.label == 'Train on the demo'][0].click().run()\n"
@@ -122,16 +119,7 @@ def test_numba_is_compiled_only_once_the_first_run_has_finished():
     )
     env = dict(os.environ, PE_LAB_WARMUP="1", PE_LAB_WARMUP_DELAY="0.5")
     env.pop("PE_LAB_WARMUP_NUMBA", None)
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _script_report(code, env, timeout=600)
     assert report == {"imported": True, "early": False, "compiled": True, "umap": True}
 
 
