@@ -105,6 +105,23 @@ def test_animated_map_carries_the_labels_in_every_frame():
         assert sorted(a.text for a in frame.layout.annotations) == sorted(regions.names)
 
 
+def _smile_at(x: float, y: float) -> pd.DataFrame:
+    """A one-token map frame: <smile> at (x, y), nearest to "happy"."""
+    return pd.DataFrame(
+        {
+            "token": ["<smile>"],
+            "kind": ["special"],
+            "snapshot": [0],
+            "step": [0],
+            "epoch": [0.0],
+            "x": [x],
+            "y": [y],
+            "nearest": ["happy"],
+            "similarity": [0.9],
+        }
+    )
+
+
 def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -115,19 +132,7 @@ def test_region_labels_never_cover_a_token_name():
     ref, words = _three_groups()
     regions = find_regions(ref, words, n_regions=3, seed=0)
     xy = ref[:, :2] * 10
-    df = pd.DataFrame(
-        {
-            "token": ["<smile>"],
-            "kind": ["special"],
-            "snapshot": [0],
-            "step": [0],
-            "epoch": [0.0],
-            "x": [10.0],
-            "y": [-0.5],
-            "nearest": ["happy"],
-            "similarity": [0.9],
-        }
-    )
+    df = _smile_at(10.0, -0.5)
     fig = plots.paths_figure(df, xy, words)
     xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
     (name_box,) = plots.text_label_boxes(fig.data, xr, yr)
@@ -157,19 +162,7 @@ def test_region_labels_keep_clear_of_the_focus_callout():
     ref, words = _three_groups()
     regions = find_regions(ref, words, n_regions=3, seed=0)
     xy = ref[:, :2] * 10
-    df = pd.DataFrame(
-        {
-            "token": ["<smile>"],
-            "kind": ["special"],
-            "snapshot": [0],
-            "step": [0],
-            "epoch": [0.0],
-            "x": [5.0],
-            "y": [5.0],
-            "nearest": ["happy"],
-            "similarity": [0.9],
-        }
-    )
+    df = _smile_at(5.0, 5.0)
     fig = plots.paths_figure(df, xy, words)
     xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
     # The callout's label sits 40 px right of and 40 px above its point: on "happy"'s centre.
