@@ -1,0 +1,42 @@
+"""MovingTopK: always exact, and cheap (no full search) while the rows move little."""
+
+import numpy as np
+
+from pe_core.knn import NeighbourIndex
+from pe_core.moving_knn import MovingTopK
+
+
+def _exact(index, rows, k):
+    return index.query(rows, k=k)
+
+
+def test_small_moves_reuse_the_candidates_and_stay_exact():
+    rng = np.random.default_rng(1)
+    words = rng.normal(size=(3_000, 12)).astype(np.float32)
+    index = NeighbourIndex(words, metric="cosine")
+    moving = MovingTopK(index, k=10, candidates=60)
+    rows = rng.normal(size=(4, 12)).astype(np.float32)
+    for _ in range(6):
+        idx, sim, zero = moving.query(rows)
+        want_idx, want_sim = _exact(index, rows, 10)
+        np.testing.assert_array_equal(np.sort(idx, axis=1), np.sort(want_idx, axis=1))
+        np.testing.assert_allclose(np.sort(sim, axis=1), np.sort(want_sim, axis=1), atol=1e-5)
+        assert not zero.any()
+        rows = rows + 1e-4 * rng.normal(size=rows.shape).astype(np.float32)
+    assert moving.full_searches == 4  # once per row, at the first query
+    assert moving.reused == 4 * 5
+
+
+def test_a_big_move_searches_again_and_a_zero_row_has_no_neighbours():
+    rng = np.random.default_rng(2)
+    index = NeighbourIndex(rng.normal(size=(500, 6)).astype(np.float32), metric="cosine")
+    moving = MovingTopK(index, k=5, candidates=20)
+    rows = rng.normal(size=(2, 6)).astype(np.float32)
+    moving.query(rows)
+    jumped = np.stack([-rows[0], np.zeros(6, np.float32)])
+    idx, sim, zero = moving.query(jumped)
+    assert zero.tolist() == [False, True]
+    assert sim[1].tolist() == [0.0] * 5
+    want_idx, _ = index.query(jumped[:1], k=5)
+    assert sorted(idx[0].tolist()) == sorted(want_idx[0].tolist())
+    assert moving.full_searches == 3  # two first searches, then the jump
