@@ -201,7 +201,13 @@ def _explore_map(page, method: str) -> None:
     from playwright.sync_api import expect
 
     page.get_by_role("link", name="Explore").click()
+    radio = page.get_by_role("radio", name=method)
+    expect(radio).to_be_visible(timeout=60_000)
+    # The navigation's own run must end first: a method picked while it is still running was
+    # put back to the URL's method by it (seen once under load: UMAP clicked, t-SNE shown).
+    _settle(page, expect)
     page.get_by_text(method, exact=True).first.click()
+    expect(radio).to_be_checked(timeout=30_000)
     page.get_by_role("button", name=f"Compute the {method} map").click(timeout=30_000)
     progress = page.get_by_text(f"Computing the {method} map", exact=False).first
     expect(progress).to_be_visible(timeout=60_000)
