@@ -28,10 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "load"))
 
-from load_scenario import app_server, functional_problems, open_session, run_scenario  # noqa: E402
+from load_scenario import (  # noqa: E402
+    app_server,
+    chromium,
+    functional_problems,
+    open_session,
+    run_scenario,
+)  # noqa: E402
 
 from bench._results import write_section  # noqa: E402
-from tests.browser_support import BROWSER_ARGS, CHROMIUM, free_port  # noqa: E402
+from tests.browser_support import free_port  # noqa: E402
 
 MAX_LATENCY, MAX_RENDER, MAX_RSS_MB = 2.0, 10.0, 4096.0
 IDLE_SECONDS = 15.0
@@ -105,18 +111,13 @@ class RenderProbe(threading.Thread):
         self.error: str | None = None
 
     def run(self) -> None:
-        from playwright.sync_api import sync_playwright
 
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-                try:
-                    while not self.stop.wait(self.interval):
-                        fresh = open_session(browser, self.url, -1, timeout_s=30)
-                        fresh.context.close()
-                        self.seconds.append(fresh.render_seconds)
-                finally:
-                    browser.close()
+            with chromium() as browser:
+                while not self.stop.wait(self.interval):
+                    fresh = open_session(browser, self.url, -1, timeout_s=30)
+                    fresh.context.close()
+                    self.seconds.append(fresh.render_seconds)
         except Exception as err:  # noqa: BLE001 - reported in the results
             self.error = repr(err)
 
@@ -152,7 +153,6 @@ def _probe(url: str, pid: int, body) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
 
     load_before = os.getloadavg()[0]
     with (
@@ -167,12 +167,8 @@ def main() -> None:
         idle = _probe(url, proc.pid, lambda: idle_stop.wait(IDLE_SECONDS) and None)
 
         def scenario() -> dict:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-                try:
-                    out = run_scenario(browser, url)
-                finally:
-                    browser.close()
+            with chromium() as browser:
+                out = run_scenario(browser, url)
             return {
                 "functional_problems": functional_problems(out),
                 "phases_s": out.phases,

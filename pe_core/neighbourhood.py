@@ -116,16 +116,22 @@ def distances(trajectory) -> tuple[np.ndarray, np.ndarray]:
     return l2, cos
 
 
-def token_change(result, matrix, token: str, k: int = 10, k_max: int = K_MAX) -> pd.DataFrame:
-    """One token's curves, one row per snapshot: jaccard_first, jaccard_final (NaN without a
-    direction), l2_from_start, cosine_from_start. One search per snapshot of this token."""
-    k = _check_k(k, k_max)
+def token_path(result, token: str) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(t, trajectory, path)``: the token's column, the run's float32 (S, k, d) snapshots and
+    the token's (S, d) rows; a ValueError when ``token`` is not a trainable token of the run."""
     tokens = list(result.tokens)
     if token not in tokens:
         raise ValueError(f"{token!r} is not a trainable token of this run")
     t = tokens.index(token)
     traj = np.asarray(result.trajectory, dtype=np.float32)
-    path = traj[:, t]
+    return t, traj, traj[:, t]
+
+
+def token_change(result, matrix, token: str, k: int = 10, k_max: int = K_MAX) -> pd.DataFrame:
+    """One token's curves, one row per snapshot: jaccard_first, jaccard_final (NaN without a
+    direction), l2_from_start, cosine_from_start. One search per snapshot of this token."""
+    k = _check_k(k, k_max)
+    t, traj, path = token_path(result, token)
     alive = np.linalg.norm(path, axis=1) > 0
     stored = _stored(getattr(result, "neighbours", None), traj, matrix)
     if stored is not None and k <= stored.k:  # read, not searched: no O(vocabulary) work

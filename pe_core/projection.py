@@ -45,6 +45,16 @@ from pe_core.neighbours import NeighbourIndex, normalise_rows
 METHODS = ("pca", "tsne", "umap")
 MAX_REFERENCE = 20_000
 
+# How tokens are placed on a t-SNE or UMAP map (pe_core.placement), the same for both.
+_PLACEMENT_DEFAULTS: dict = {
+    "placement": "affinity",
+    "shift_bandwidth": 2.0,
+    "shift_iter": 20,
+    "keep_mode": 0.4,
+    "step_scale": 1.5,
+    "step_floor": 0.5,
+}
+
 # Defaults per method; these are also the only parameters each method accepts.
 DEFAULT_PARAMS: dict[str, dict] = {
     "pca": {"sphereize": False},
@@ -65,12 +75,7 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "transform_n_iter": 250,
         "warm_n_iter": 75,
         "transform_learning_rate": 0.1,
-        "placement": "affinity",
-        "shift_bandwidth": 2.0,
-        "shift_iter": 20,
-        "keep_mode": 0.4,
-        "step_scale": 1.5,
-        "step_floor": 0.5,
+        **_PLACEMENT_DEFAULTS,
     },
     "umap": {
         "n_neighbors": 15,
@@ -78,12 +83,7 @@ DEFAULT_PARAMS: dict[str, dict] = {
         "metric": "cosine",
         "n_epochs": None,
         "clamp": True,
-        "placement": "affinity",
-        "shift_bandwidth": 2.0,
-        "shift_iter": 20,
-        "keep_mode": 0.4,
-        "step_scale": 1.5,
-        "step_floor": 0.5,
+        **_PLACEMENT_DEFAULTS,
     },
 }
 # Parameters that change how points are placed but not the reference layout (not in cache key).

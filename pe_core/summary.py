@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pe_core.closeness import WEAK_COSINE, describe_nearest, is_weak, weak_heading
-from pe_core.neighbourhood import Endpoints, distances, first_directions
+from pe_core.neighbourhood import Endpoints, distances, first_directions, token_path
 from pe_core.neighbours import NeighbourIndex
 
 
@@ -144,12 +144,7 @@ def token_story(
     index: NeighbourIndex | None = None,
 ) -> TokenStory:
     """The sentences about one token (start, end, axis, neighbourhood change)."""
-    tokens = list(result.tokens)
-    if token not in tokens:
-        raise ValueError(f"{token!r} is not a trainable token of this run")
-    t = tokens.index(token)
-    traj = np.asarray(result.trajectory, dtype=np.float32)
-    path = traj[:, t]
+    t, traj, path = token_path(result, token)
     index = index or _index(vectors)
     names = vectors.words
     story = TokenStory(token, result.token_kinds[t], [])

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 try:  # pytest puts tests/ on sys.path; the bench puts the repository root there
-    from browser_support import stop_server
+    from browser_support import BROWSER_ARGS, CHROMIUM, stop_server
 except ImportError:  # pragma: no cover - bench/bench_load.py
-    from tests.browser_support import stop_server
+    from tests.browser_support import BROWSER_ARGS, CHROMIUM, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -292,6 +292,19 @@ class Outcome:
     sidebar: dict[int, str]
     phases: dict[str, float]  # name -> seconds since the scenario began
     blocker_steps: tuple[int, int]  # (step when it was stopped, total steps of its run)
+
+
+@contextmanager
+def chromium():
+    """Headless Debian Chromium with the flags of ``browser_support``, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def run_scenario(browser, url: str, phase=None) -> Outcome:

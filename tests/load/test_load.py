@@ -18,8 +18,8 @@ import json
 import shutil
 
 import pytest
-from browser_support import BROWSER_ARGS, CHROMIUM, free_port, need_browser
-from load_scenario import ROOT, app_server, functional_problems, run_scenario
+from browser_support import free_port, need_browser
+from load_scenario import ROOT, app_server, chromium, functional_problems, run_scenario
 
 pytestmark = pytest.mark.load
 
@@ -30,16 +30,11 @@ ARTIFACTS = ROOT / "artifacts"
 # training under 8 sessions; ui/runtime.keep_keras_state and [runner] postScriptGC=false fix it.
 def test_eight_sessions_queue_in_order_train_in_turn_and_stay_apart(tmp_path):
     need_browser()
-    from playwright.sync_api import sync_playwright
 
     with app_server(tmp_path, free_port()) as (url, _proc, log_path):
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-                try:
-                    out = run_scenario(browser, url)
-                finally:
-                    browser.close()
+            with chromium() as browser:
+                out = run_scenario(browser, url)
         finally:
             ARTIFACTS.mkdir(exist_ok=True)
             shutil.copyfile(log_path, ARTIFACTS / "load_test_server.log")
