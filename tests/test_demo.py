@@ -189,7 +189,7 @@ def test_disk_cache_is_written_under_pe_lab_cache_and_read_back(tmp_path, monkey
     try:
         built = demo_vectors()
         files = sorted(p.suffix for p in (tmp_path / "demo").iterdir())
-        assert files == [".npy", ".words"]
+        assert files == [".json", ".npy", ".words"]  # the manifest holds their checksums
         demo_fit._demo_vectors_cached.cache_clear()
         loaded = demo_vectors()
         assert len(quick_fit) == 1  # the second call read the disk cache
@@ -201,16 +201,17 @@ def test_disk_cache_is_written_under_pe_lab_cache_and_read_back(tmp_path, monkey
 
 def test_damaged_disk_cache_is_rebuilt(tmp_path, monkeypatch, vectors, quick_fit):
     monkeypatch.setenv("PE_LAB_CACHE", str(tmp_path))
-    npy, words_file = demo_fit._cache_paths()
-    npy.parent.mkdir(parents=True)
-    npy.write_bytes(b"not a numpy file")
-    words_file.write_text("a\nb", encoding="utf-8")
+    entry = demo_fit._cache_entry()
+    demo_fit._write_cache(list(vectors.words), vectors.matrix)
+    npy = entry.path(".npy")
+    npy.write_bytes(npy.read_bytes()[:-8])  # truncated: no longer its checksum
     demo_fit._demo_vectors_cached.cache_clear()
     try:
         rebuilt = demo_vectors()
         assert len(quick_fit) == 1
         assert rebuilt.matrix.tobytes() == vectors.matrix.tobytes()
         assert np.load(npy).shape == vectors.matrix.shape  # the damaged file was replaced
+        assert entry.read() == {"key": demo_fit._cache_key()}
     finally:
         demo_fit._demo_vectors_cached.cache_clear()
 

@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -436,10 +437,13 @@ def test_corrupted_cache_rebuilt(tmp_path, part, damage):
 def test_cache_meta_records_checksums(tmp_path):
     path = write(tmp_path / "g.txt", glove_text())
     load_vectors(path)
-    (meta,) = (default_cache_dir() / "vectors").glob("*.json")
-    info = json.loads(meta.read_text())
-    assert info["shape"] == [3, 3] and info["stamp"]["size"] == path.stat().st_size
-    assert {"words_sha1", "matrix_crc32", "npy_size", "words_size"} <= set(info)
+    (manifest,) = (default_cache_dir() / "vectors").glob("*.json")
+    info = json.loads(manifest.read_text())
+    meta = info["meta"]
+    assert meta["shape"] == [3, 3] and meta["stamp"]["size"] == path.stat().st_size
+    npy = manifest.with_suffix(".npy")
+    assert info["parts"][".npy"] == [npy.stat().st_size, zlib.crc32(npy.read_bytes())]
+    assert set(info["parts"]) == {".npy", ".words"}
 
 
 def _load_in_child(path, out):

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from pe_core.cache import atomic_write, cache_dir
+from pe_core.cache import DiskEntry, atomic_write, cache_dir, key_digest
 from pe_core.demo.recipe import GRAMMAR, WORD_GROUPS, demo_word_groups
 from pe_core.vectors import Vectors
 
@@ -148,31 +146,37 @@ def _build_demo_vectors() -> tuple[list[str], np.ndarray]:
 
 
 def _cache_key() -> str:
-    recipe = json.dumps([_FIT, WORD_GROUPS, GRAMMAR], sort_keys=True)
-    return hashlib.sha1(recipe.encode()).hexdigest()[:16]
+    return key_digest(_FIT, WORD_GROUPS, GRAMMAR, length=16)
 
 
-def _cache_paths() -> tuple[Path, Path]:
-    stem = cache_dir() / "demo" / f"demo_vectors-{_cache_key()}"
-    return stem.with_suffix(".npy"), stem.with_suffix(".words")
+def _cache_entry() -> DiskEntry:
+    """The user-cache entry of this recipe's fit (``$PE_LAB_CACHE/demo``, read when used)."""
+    return DiskEntry(cache_dir() / "demo", f"demo_vectors-{_cache_key()}", (".npy", ".words"))
 
 
 def _read_cache() -> tuple[list[str], np.ndarray] | None:
-    """The cached fit, or None when absent or unreadable (it is then rebuilt and rewritten)."""
-    npy, words_file = _cache_paths()
-    try:
-        words = words_file.read_text(encoding="utf-8").split("\n")
-        matrix = np.load(npy, allow_pickle=False)
-    except (OSError, ValueError, UnicodeDecodeError):
+    """The cached fit, or None when absent or damaged (it is then rebuilt and rewritten)."""
+    entry = _cache_entry()
+    if entry.read() is None:
         return None
-    return _check_fit(words, matrix)
+    try:
+        words = entry.path(".words").read_text(encoding="utf-8").split("\n")
+        matrix = np.load(entry.path(".npy"), allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    fit = _check_fit(words, matrix)
+    if fit is None:
+        entry.invalidate("not a fit of this recipe")
+    return fit
 
 
 def _write_cache(words: list[str], matrix: np.ndarray) -> None:
-    npy, words_file = _cache_paths()
+    parts = {
+        ".words": "\n".join(words).encode("utf-8"),
+        ".npy": lambda f: np.save(f, matrix, allow_pickle=False),
+    }
     try:
-        atomic_write(words_file, lambda f: f.write("\n".join(words).encode("utf-8")))
-        atomic_write(npy, lambda f: np.save(f, matrix, allow_pickle=False))
+        _cache_entry().write(parts, {"key": _cache_key()})
     except OSError:
         pass  # a read-only or full disk only costs a rebuild next time; the vectors are fine
 
