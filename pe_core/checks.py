@@ -25,6 +25,14 @@ def int_at_least(name: str, value, low: int, hint: str = "") -> int:
     return int(value)
 
 
+def number_at_least(name: str, value, low: float) -> float:
+    """``value`` when it is a real number (not a bool) >= ``low``; else a ValueError naming it."""
+    real = isinstance(value, int | float | np.integer | np.floating)
+    if isinstance(value, bool) or not real or not value >= low:
+        raise ValueError(f"{name} must be a number >= {low}, got {value!r}")
+    return value
+
+
 def one_of(name: str, value, choices: Iterable[str]) -> str:
     """``value`` when it is one of ``choices``; else a ValueError listing them."""
     allowed = tuple(choices)

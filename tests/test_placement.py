@@ -5,7 +5,7 @@ from pe_core.demo import demo_vectors
 from pe_core.faithfulness import faithfulness
 from pe_core.neighbours import normalise_rows
 from pe_core.placement import AffinityPlacement
-from pe_core.projection import Projector
+from pe_core.projection import LayoutCache, Projector
 
 SQUARE = np.array([[0.0, 0], [1, 0], [0, 1], [1, 1]])
 
@@ -62,12 +62,15 @@ def drifting_tokens(ref, k=10, snapshots=25, seed=0):
 def measured(method, placement, **params):
     ref = demo_vectors().matrix[:600]
     traj = drifting_tokens(ref)
-    # cache=True: the second placement of a test reuses the first one's layout (same key).
-    p = Projector(method, placement=placement, **params).fit(ref)
+    # The second placement of a test reuses the first one's layout (same key).
+    p = Projector(method, placement=placement, cache=LAYOUTS, **params).fit(ref)
     xy = np.stack(p.transform_sequence(list(traj[1:])))
     drawn = np.concatenate([np.full((1, traj.shape[1], 2), np.nan), xy])
     return faithfulness(ref, p.embedding_, traj, drawn)
 
+
+#: Layouts shared by the tests of this module, in memory only (they write nothing to disk).
+LAYOUTS = LayoutCache(disk=False)
 
 FAST_TSNE = {"n_iter": 200, "early_exaggeration_iter": 100}
 FAST_UMAP = {"n_neighbors": 15, "n_epochs": 100}
@@ -81,7 +84,7 @@ def test_tsne_tokens_are_drawn_near_their_words_on_smooth_paths():
     # On this run openTSNE's own warm-started placement is also smooth (its failure is *near*
     # on real GloVe tokens, see bench/RESULTS.md), but it does not keep words' copies on them.
     ref = demo_vectors().matrix[:600]
-    anchor = Projector("tsne", placement="opentsne", **FAST_TSNE).fit(ref)
+    anchor = Projector("tsne", placement="opentsne", cache=LAYOUTS, **FAST_TSNE).fit(ref)
     assert not np.array_equal(anchor.transform(ref[:5]), anchor.embedding_[:5])
 
 
@@ -120,7 +123,7 @@ def test_a_hesitating_token_glides_instead_of_jumping_between_clusters(method, p
     if method == "umap":
         pytest.importorskip("umap")
     ref = demo_vectors().matrix[:600]
-    p = Projector(method, **params).fit(ref)
+    p = Projector(method, cache=LAYOUTS, **params).fit(ref)
     traj = hesitating_tokens(ref, p.embedding_)
     ours = faithfulness(ref, p.embedding_, traj, np.stack(p.transform_sequence(list(traj))))
     # Each frame on its own (the placement before issue 11): leaps across the map.

@@ -6,11 +6,12 @@ from sklearn.manifold import trustworthiness
 
 from pe_core.projection import (
     DEFAULT_PARAMS,
+    LayoutCache,
     Projector,
     choose_reference,
-    clear_memory_cache,
     default_cache_dir,
     project_trajectory,
+    validate_params,
 )
 from pe_core.vectors import Vectors
 
@@ -57,57 +58,66 @@ def rank_of_self(embedding, placed, rows):
     return [int(np.flatnonzero(order[i] == r)[0]) for i, r in enumerate(rows)]
 
 
-# The layouts below are module-scoped (fitted once); cache=False keeps them out of the
-# user's cache, since the per-test PE_LAB_CACHE is not set yet when they are built.
+# The layouts below are module-scoped (fitted once); with no cache given a fit writes nothing.
 @pytest.fixture(scope="module")
 def tsne_fit():
     ref = clustered()
-    return ref, Projector("tsne", cache=False, **FAST_TSNE).fit(ref)
+    return ref, Projector("tsne", **FAST_TSNE).fit(ref)
 
 
 @pytest.fixture(scope="module")
 def opentsne_fit(tsne_fit):
     """The same layout with openTSNE's own placement (fitted from the same seed and data)."""
     ref, _ = tsne_fit
-    return ref, Projector("tsne", cache=False, placement="opentsne", **FAST_TSNE).fit(ref)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memory_cache():
-    """The in-memory layout cache is process-wide; each test starts without it."""
-    clear_memory_cache()
-    yield
-    clear_memory_cache()
+    return ref, Projector("tsne", placement="opentsne", **FAST_TSNE).fit(ref)
 
 
 # ---------------------------------------------------------------- validation
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [
-        (("mds",), {}, "method must be one of pca, tsne, umap; got 'mds'"),
+        (("mds",), {}, r"method must be one of \('pca', 'tsne', 'umap'\), got 'mds'"),
         (
             ("tsne",),
             {"perplexty": 5},
             r"unknown parameter\(s\) \['perplexty'\] .*allowed: .*perplexity",
         ),
         (("pca",), {"perplexity": 5}, r"unknown parameter\(s\) \['perplexity'\] for method 'pca'"),
-        (("tsne",), {"metric": "manhattan"}, "metric must be one of cosine, euclidean"),
-        (("tsne",), {"perplexity": 0}, "perplexity must be a number >= 1; got 0"),
-        (("tsne",), {"n_iter": 2.5}, "n_iter must be an integer >= 0; got 2.5"),
-        (("umap",), {"n_neighbors": 1}, "n_neighbors must be an integer >= 2; got 1"),
-        (("pca",), {"sphereize": "yes"}, "sphereize must be True or False; got 'yes'"),
-        (("pca", -1), {}, "random_state must be an integer >= 0; got -1"),
-        (("tsne",), {"negative_gradient_method": "exact"}, "must be one of auto, fft, bh"),
+        (("tsne",), {"metric": "manhattan"}, r"metric must be one of \('cosine', 'euclidean'\)"),
+        (("tsne",), {"perplexity": 0}, "perplexity must be a number >= 1, got 0"),
+        (("tsne",), {"n_iter": 2.5}, "n_iter must be an integer >= 0, got 2.5"),
+        (("umap",), {"n_neighbors": 1}, "n_neighbors must be an integer >= 2, got 1"),
+        (("pca",), {"sphereize": "yes"}, "sphereize must be True or False, got 'yes'"),
+        (("pca", -1), {}, "random_state must be an integer >= 0, got -1"),
+        (
+            ("tsne",),
+            {"negative_gradient_method": "exact"},
+            r"must be one of \('auto', 'fft', 'bh'\)",
+        ),
+        (("tsne",), {"cache": True}, "cache must be a LayoutCache or None, got True"),
     ],
 )
-def test_parameter_errors(args, kwargs, message):
+def test_parameter_errors_are_raised_by_fit(args, kwargs, message):
+    projector = Projector(*args, **kwargs)  # stores its arguments, as scikit-learn's do
     with pytest.raises(ValueError, match=message):
-        Projector(*args, **kwargs)
+        projector.fit(clustered(n=40, dim=4))
+
+
+def test_parameters_are_checked_once_in_fit(monkeypatch):
+    import pe_core.projection.projector as projector_module
+
+    calls = []
+    real = projector_module.validate_params
+    monkeypatch.setattr(projector_module, "validate_params", lambda *a: calls.append(a) or real(*a))
+    p = Projector("pca", sphereize=True)
+    assert calls == []
+    assert np.array_equal(p.fit_transform(np.eye(4)), p.embedding_)
+    assert calls == [("pca", {"sphereize": True})]
 
 
 def test_defaults_are_the_allowed_parameters():
-    assert Projector("tsne").params == DEFAULT_PARAMS["tsne"]
-    assert Projector("pca", sphereize=True).params == {"sphereize": True}
+    assert validate_params("tsne", {}) == DEFAULT_PARAMS["tsne"]
+    assert Projector("pca", sphereize=True).fit(np.eye(3)).effective_params_ == {"sphereize": True}
 
 
 def test_perplexity_too_large_error_names_the_largest_allowed_value():
@@ -182,13 +192,13 @@ def test_reference_is_identical_across_frames_pca():
     ref = clustered(n=200, dim=10)
     p = Projector("pca").fit(ref)
     # The state transform() reads: the axes and the centre.
-    axes, centre = p.components_.copy(), p._pca_mean.copy()
+    axes, centre = p.components_.copy(), p._pca.mean_.copy()
     frames = [np.random.default_rng(i).normal(size=(5, 10)) for i in range(4)]
     placed = p.transform_sequence(frames)
     assert [f.shape for f in placed] == [(5, 2)] * 4
     np.testing.assert_array_equal(placed[2], p.transform(frames[2]))
     np.testing.assert_array_equal(p.components_, axes)
-    np.testing.assert_array_equal(p._pca_mean, centre)
+    np.testing.assert_array_equal(p._pca.mean_, centre)
     # After all the frames, the reference is still drawn exactly where it was laid out.
     np.testing.assert_array_equal(p.transform(ref), p.embedding_)
 
@@ -203,17 +213,17 @@ def _placement_state(p):
 def test_tsne_reference_is_identical_across_frames(fit, request):
     ref, p = request.getfixturevalue(fit)
     # openTSNE's embedding object (what its transform optimises against) and our placer's.
-    internal = np.asarray(p._tsne).copy()
-    affinities = p._tsne.affinities.P.toarray().copy()
-    placement = p.params["placement"]
+    internal = np.asarray(p.layout_).copy()
+    affinities = p.layout_.affinities.P.toarray().copy()
+    placement = p.effective_params_["placement"]
     ours = _placement_state(p) if placement == "affinity" else None
     rng = np.random.default_rng(3)
     frames = [ref[:6] + rng.normal(scale=0.2, size=(6, ref.shape[1])) for _ in range(3)]
     placed = p.transform_sequence(frames)
     assert [f.shape for f in placed] == [(6, 2)] * 3
-    np.testing.assert_array_equal(np.asarray(p._tsne), internal)
-    np.testing.assert_array_equal(p._tsne.affinities.P.toarray(), affinities)
-    np.testing.assert_array_equal(np.asarray(p._tsne), p.embedding_)
+    np.testing.assert_array_equal(np.asarray(p.layout_), internal)
+    np.testing.assert_array_equal(p.layout_.affinities.P.toarray(), affinities)
+    np.testing.assert_array_equal(np.asarray(p.layout_), p.embedding_)
     if placement == "affinity":
         for now, then in zip(_placement_state(p), ours, strict=True):
             np.testing.assert_array_equal(now, then)
@@ -259,7 +269,7 @@ def test_tsne_transform_is_continuous_and_sequences_are_causal(tsne_fit):
 
 def test_tsne_placement_is_deterministic_for_a_seed():
     ref = clustered(n=150, dim=8)
-    kwargs = {"cache": False, "n_iter": 60, "early_exaggeration_iter": 30, "random_state": 7}
+    kwargs = {"n_iter": 60, "early_exaggeration_iter": 30, "random_state": 7}
     a, b = Projector("tsne", **kwargs).fit(ref), Projector("tsne", **kwargs).fit(ref)
     pts = ref[:5] + 0.3
     np.testing.assert_array_equal(a.embedding_, b.embedding_)
@@ -295,9 +305,9 @@ def test_tsne_fft_gradients_keep_the_reference_fixed():
         placement="opentsne",
     )
     p.fit(ref)
-    internal = np.asarray(p._tsne).copy()
+    internal = np.asarray(p.layout_).copy()
     placed = p.transform_sequence([ref[:3], ref[:3]])
-    np.testing.assert_array_equal(np.asarray(p._tsne), internal)
+    np.testing.assert_array_equal(np.asarray(p.layout_), internal)
     assert max(rank_of_self(p.embedding_, placed[1], range(3))) < 30
 
 
@@ -320,46 +330,79 @@ def test_tsne_progress_is_reported_and_reaches_one():
 def test_tsne_layout_cache_on_disk_and_in_memory():
     ref = clustered(n=60, dim=6)
     kwargs = {"perplexity": 10, "n_iter": 50, "early_exaggeration_iter": 25}
-    first = Projector("tsne", **kwargs).fit(ref)
+    cache = LayoutCache()
+    first = Projector("tsne", cache=cache, **kwargs).fit(ref)
     assert not first.from_cache_
-    files = list((default_cache_dir() / "layouts").glob("tsne-*.npz"))
-    assert len(files) == 1
-    again = Projector("tsne", **kwargs).fit(ref)
+    folder = default_cache_dir() / "layouts"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"tsne-{first.cache_key_}.json",  # the manifest: the layout's size and checksum
+        f"tsne-{first.cache_key_}.npz",
+    ]
+    again = Projector("tsne", cache=cache, **kwargs).fit(ref)
     assert again.from_cache_ and again.notices == ["reference layout reused from memory"]
-    clear_memory_cache()
-    disk = Projector("tsne", **kwargs).fit(ref)
+    cache.clear_memory()
+    disk = Projector("tsne", cache=cache, **kwargs).fit(ref)
     assert disk.from_cache_ and disk.notices[0].startswith("reference layout reused from the cache")
     assert str(default_cache_dir()) not in disk.notices[0]  # no internal path reaches the page
     np.testing.assert_array_equal(disk.embedding_, first.embedding_)
     assert disk.transform(ref[:2]).shape == (2, 2)
+    # Another process (a new cache object) finds it on disk.
+    assert Projector("tsne", cache=LayoutCache(), **kwargs).fit(ref).from_cache_
     # The seed and the layout parameters are part of the key; placement settings are not.
-    assert Projector("tsne", random_state=1, **kwargs).fit(ref).cache_key_ != first.cache_key_
-    placement = Projector("tsne", warm_n_iter=5, **kwargs).fit(ref)
-    assert placement.cache_key_ == first.cache_key_
+    other_seed = Projector("tsne", random_state=1, cache=cache, **kwargs).fit(ref)
+    assert other_seed.cache_key_ != first.cache_key_ and not other_seed.from_cache_
+    placement = Projector("tsne", warm_n_iter=5, cache=cache, **kwargs).fit(ref)
+    assert placement.cache_key_ == first.cache_key_ and placement.from_cache_
 
 
-def test_damaged_cache_file_is_recomputed_with_a_notice():
+def test_without_a_cache_a_fit_writes_nothing_and_keeps_nothing():
     ref = clustered(n=60, dim=6)
     kwargs = {"perplexity": 10, "n_iter": 50, "early_exaggeration_iter": 25}
     first = Projector("tsne", **kwargs).fit(ref)
-    clear_memory_cache()
-    path = default_cache_dir() / "layouts" / f"tsne-{first.cache_key_}.npz"
-    path.write_bytes(b"not a numpy file")
     again = Projector("tsne", **kwargs).fit(ref)
+    assert not first.from_cache_ and not again.from_cache_ and again.notices == []
+    assert not (default_cache_dir() / "layouts").exists()
+    memory_only = LayoutCache(disk=False)
+    Projector("tsne", cache=memory_only, **kwargs).fit(ref)
+    assert Projector("tsne", cache=memory_only, **kwargs).fit(ref).from_cache_
+    assert not (default_cache_dir() / "layouts").exists()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong reference"])
+def test_damaged_cache_entry_is_recomputed_with_a_notice(damage, tmp_path):
+    ref = clustered(n=60, dim=6)
+    kwargs = {"perplexity": 10, "n_iter": 50, "early_exaggeration_iter": 25}
+    cache = LayoutCache(tmp_path / "layouts", memory_size=1)
+    first = Projector("tsne", cache=cache, **kwargs).fit(ref)
+    cache.clear_memory()
+    path = tmp_path / "layouts" / f"tsne-{first.cache_key_}.npz"
+    if damage == "garbage":
+        path.write_bytes(b"not a numpy file")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-10])
+    else:  # a whole entry, checksum and all, of another reference under this key
+        from pe_core.projection import tsne
+
+        entry = cache._entry(f"tsne-{first.cache_key_}", ".npz")
+        entry.write({".npz": tsne.dumps(np.zeros((5, 2)))}, {})
+    again = Projector("tsne", cache=cache, **kwargs).fit(ref)
     assert not again.from_cache_
-    assert again.notices[0].startswith(f"ignored unreadable cache file {path.name}")
+    assert again.notices[0].startswith("ignored a damaged cached layout (")
+    assert str(tmp_path) not in again.notices[0]
     np.testing.assert_array_equal(again.embedding_, first.embedding_)  # same seed, same layout
+    cache.clear_memory()
+    assert Projector("tsne", cache=cache, **kwargs).fit(ref).from_cache_  # rewritten whole
 
 
 def test_tsne_trustworthiness_of_a_2000_point_synthetic_reference():
     ref = clustered(n=2000, dim=50, centres=20, seed=5)
-    p = Projector("tsne", cache=False, n_iter=250, early_exaggeration_iter=125).fit(ref)
+    p = Projector("tsne", n_iter=250, early_exaggeration_iter=125).fit(ref)
     assert trustworthiness(ref, p.embedding_, n_neighbors=10) >= 0.9
 
 
 def test_tsne_trustworthiness_of_2000_real_glove_words(shared_glove):
     vectors = read_glove(shared_glove, 2000)
-    p = Projector("tsne", cache=False, n_iter=250, early_exaggeration_iter=125)
+    p = Projector("tsne", n_iter=250, early_exaggeration_iter=125)
     p.fit_vectors(vectors, np.arange(2000))
     assert p.words_[:3] == vectors.words[:3]
     assert trustworthiness(vectors.matrix, p.embedding_, n_neighbors=10, metric="cosine") >= 0.9
@@ -372,12 +415,12 @@ def test_umap_reference_is_identical_across_frames(placement):
     ref = clustered(n=300, dim=10)
     p = Projector("umap", n_neighbors=10, n_epochs=100, placement=placement).fit(ref)
     # UMAP's model is what its transform reads: its layout and its fuzzy graph.
-    layout, graph = p._umap.embedding_.copy(), p._umap.graph_.toarray().copy()
+    layout, graph = p.layout_.embedding_.copy(), p.layout_.graph_.toarray().copy()
     placed = p.transform_sequence([ref[:5], ref[:5] + 0.1])
     assert [f.shape for f in placed] == [(5, 2)] * 2
-    np.testing.assert_array_equal(p._umap.embedding_, layout)
-    np.testing.assert_array_equal(p._umap.graph_.toarray(), graph)
-    np.testing.assert_array_equal(p._umap.embedding_, p.embedding_)
+    np.testing.assert_array_equal(p.layout_.embedding_, layout)
+    np.testing.assert_array_equal(p.layout_.graph_.toarray(), graph)
+    np.testing.assert_array_equal(p.layout_.embedding_, p.embedding_)
     assert max(rank_of_self(p.embedding_, placed[0], range(5))) < 30
     if placement == "affinity":
         np.testing.assert_array_equal(placed[0], p.embedding_[:5])  # copies land on words
@@ -401,8 +444,8 @@ def test_umap_progress_reports_epochs_and_the_cached_model_forgets_the_callback(
     assert seen[0] == (0.0, "UMAP: nearest neighbours of the reference")
     assert ("UMAP: 60/60 epochs" in [m for _, m in seen]) and fractions[-1] == 1.0
     assert fractions == sorted(fractions)
-    assert p._umap.tqdm_kwds == {"disable": True}
-    assert pickle.loads(pickle.dumps(p._umap)).embedding_.shape == (200, 2)
+    assert p.layout_.tqdm_kwds == {"disable": True}
+    assert pickle.loads(pickle.dumps(p.layout_)).embedding_.shape == (200, 2)
 
 
 def test_umap_missing_package_message(monkeypatch):

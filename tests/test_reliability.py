@@ -250,19 +250,19 @@ def test_perplexity_too_large_for_the_reference(vectors):
     ref = vectors.matrix  # 20 points: t-SNE allows perplexity <= (20 - 1) / 3
     fast = {"n_iter": 50, "early_exaggeration_iter": 25, "n_jobs": 1}
     with pytest.raises(ValueError, match=r"perplexity=30\.0 is too large .* largest allowed"):
-        Projector("tsne", perplexity=30.0, clamp=False, cache=False, **fast).fit(ref)
-    clamped = Projector("tsne", perplexity=30.0, cache=False, **fast).fit(ref)
+        Projector("tsne", perplexity=30.0, clamp=False, **fast).fit(ref)
+    clamped = Projector("tsne", perplexity=30.0, **fast).fit(ref)
     assert clamped.embedding_.shape == (20, 2) and np.isfinite(clamped.embedding_).all()
     assert any("perplexity" in n for n in clamped.notices)
     with pytest.raises(ValueError, match="n_neighbors"):
-        Projector("umap", n_neighbors=50, clamp=False, cache=False).fit(ref)
+        Projector("umap", n_neighbors=50, clamp=False).fit(ref)
 
 
 def test_projection_of_a_one_word_reference_is_refused():
     from pe_core.projection import Projector
 
     with pytest.raises(ValueError, match=r"^reference must have between 3 and \d+ rows; got 1$"):
-        Projector("pca", cache=False).fit(np.ones((1, 4), np.float32))
+        Projector("pca").fit(np.ones((1, 4), np.float32))
 
 
 @pytest.mark.parametrize("k", [0, -1])
@@ -458,7 +458,7 @@ def test_two_processes_filling_the_same_cache_entry_both_succeed(tmp_path):
     for p in procs:
         p.join(30)
         assert p.exitcode == 0
-    expected = load_vectors(source, cache=False)
+    expected = load_vectors(source)
     assert got == [(20_000, expected.fingerprint())] * 2
     cached = load_vectors(source, cache_dir=cache_dir)
     assert cached.from_cache and cached.fingerprint() == expected.fingerprint()

@@ -4,8 +4,8 @@ One map per run: the reference is chosen from the run's data alone (its dataset 
 most frequent words), never from where the tokens went, so the Train page's live map and the
 Explore map at the same method and size are the same map: same words, same axes, the same
 projector object for PCA. A projection is stored in ``st.session_state.projections`` (per
-user); the reference layouts themselves are cached by ``pe_core.projection`` (memory + disk,
-keyed by the data). PCA is computed in the page (milliseconds); t-SNE and UMAP in a background
+user); the reference layouts themselves are reused through the ``LayoutCache`` that the
+caller passes in (memory + disk, keyed by the data; ``ui.mapjobs.LAYOUTS`` in the app). PCA is computed in the page (milliseconds); t-SNE and UMAP in a background
 job (``ui.mapjobs``) that calls :func:`build_projection` and hands the map to :func:`store`.
 """
 
@@ -91,15 +91,17 @@ def compute(method: str, params: dict, n_ref: int, progress) -> Projection:
 
 
 def build_projection(
-    method: str, params: dict, idx, result, vectors, progress=None, *, projector=None
+    method: str, params: dict, idx, result, vectors, progress=None, *, projector=None, cache=None
 ) -> Projection:
     """The map of ``result`` on reference rows ``idx``: no session state, so a background
-    thread can run it. ``projector``: an already fitted one (the live PCA map) to reuse."""
+    thread can run it. ``projector``: an already fitted one (the live PCA map) to reuse;
+    ``cache``: the ``LayoutCache`` a new t-SNE / UMAP projector reuses layouts from."""
     from pe_core.projection import Projector, project_trajectory
 
     if projector is None:
+        seed = int(result.seed)
         projector = Projector(
-            METHODS[method], random_state=int(result.seed), progress=progress, **params
+            METHODS[method], random_state=seed, progress=progress, cache=cache, **params
         )
         projector.fit_vectors(vectors, idx)
         projector.progress = None  # the job's callback ends with the job

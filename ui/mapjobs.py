@@ -6,8 +6,9 @@ the page script, it froze the page; here it runs in a thread (``MapJob``), watch
 training run (``ui.runs.REGISTRY``), and the pages poll it with ``st.fragment(run_every=...)``
 while the user keeps using them: other maps already computed stay one click away.
 
-The fitted reference layouts are read-only shared assets, cached by ``pe_core.projection``
-(memory and disk, keyed by the data); the job and the finished map belong to the session.
+The fitted reference layouts are shared by every session through one ``LayoutCache``
+(:data:`LAYOUTS`: memory and disk, keyed by the data); the job and the finished map belong to
+the session.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from pe_core.projection import LayoutCache
 from ui import explore
 from ui.jobs import _raw_state, eta_text, session_id
 from ui.runs import REGISTRY, ThreadJob, error_text, session_alive
@@ -26,6 +28,9 @@ from ui.runs import REGISTRY, ThreadJob, error_text, session_alive
 FIT_SHARE = 0.9
 #: Seconds between two polls of a running fit.
 POLL_SECONDS = 1.0
+#: The app's layouts, shared by every session: a map another session (or an earlier server)
+#: fitted is reused, from memory or from ``PE_LAB_CACHE``/layouts.
+LAYOUTS = LayoutCache()
 
 
 class FitStopped(Exception):
@@ -72,7 +77,7 @@ class MapJob(ThreadJob):
         idx, result, vectors = self._args
         try:
             proj = explore.build_projection(
-                self.method, self.params, idx, result, vectors, self._on_progress
+                self.method, self.params, idx, result, vectors, self._on_progress, cache=LAYOUTS
             )
             self._phase = "regions"
             self._set(fraction=0.99, message="naming the regions")

@@ -10,12 +10,11 @@ random id in the URL (``run=...``), bounded in size and expiring, and taken back
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from typing import Any
 
 import streamlit as st
+
+from pe_core.cache import MemoryLRU
 
 #: Query parameter -> (session key, parser). Values that fail to parse are ignored.
 VIEW_PARAMS: dict[str, tuple[str, Any]] = {
@@ -45,42 +44,15 @@ STORE_SIZE = 8  # runs kept; the oldest goes first
 STORE_SECONDS = 3600.0  # a run not opened for this long is forgotten
 
 
-class RunStore:
-    """A bounded, expiring, thread-safe map: run id -> the session values of that run."""
+class RunStore(MemoryLRU):
+    """A bounded, expiring, thread-safe map: run id -> the session values of that run.
+
+    ``pe_core.cache.MemoryLRU``: at most ``size`` runs (the least recently opened goes first),
+    each forgotten ``seconds`` after it was last opened.
+    """
 
     def __init__(self, size: int = STORE_SIZE, seconds: float = STORE_SECONDS) -> None:
-        self.size, self.seconds = size, seconds
-        self._items: OrderedDict[str, tuple[float, dict]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, run_id: str, values: dict, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._items[run_id] = (now, values)
-            self._items.move_to_end(run_id)
-            self._expire(now)
-
-    def get(self, run_id: str, now: float | None = None) -> dict | None:
-        """The values of ``run_id`` (and its expiry restarts), or None when gone."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._expire(now)
-            item = self._items.get(run_id)
-            if item is None:
-                return None
-            self._items[run_id] = (now, item[1])
-            self._items.move_to_end(run_id)
-            return item[1]
-
-    def _expire(self, now: float) -> None:
-        for key in [k for k, (t, _) in self._items.items() if now - t > self.seconds]:
-            del self._items[key]
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
+        super().__init__(size, max_age=seconds)
 
 
 STORE = RunStore()
