@@ -186,3 +186,26 @@ def _stop_at_first_iteration(job, set_progress):
             job.stop()  # the next callback raises FitStopped inside openTSNE
 
     return wrapped
+
+
+def test_the_second_fit_of_the_same_map_reuses_the_shared_layout(demo_run, monkeypatch):
+    """Two sessions (two jobs) opening the same t-SNE map: the second reads the app's
+    ``LayoutCache`` instead of fitting, and the layout is on disk for the next server."""
+    from pe_core.projection import LayoutCache, default_cache_dir
+
+    monkeypatch.setattr(mapjobs, "LAYOUTS", LayoutCache())
+    vectors, result = demo_run
+    params = {"perplexity": 10, "n_iter": 50, "early_exaggeration_iter": 25}
+    idx = explore.run_reference(vectors, result.vocabulary, 300)
+    key = explore.key_of(result, "t-SNE", params, 300)
+    projections = []
+    for _ in range(2):
+        job = mapjobs.MapJob(key, "t-SNE", params, 300, idx, result, vectors).start()
+        assert job.join(120) and job.error is None
+        projections.append(job.result)
+    first, second = projections
+    assert not first.projector.from_cache_ and second.projector.from_cache_
+    assert "reference layout reused from memory" in second.notices
+    assert (second.projector.embedding_ == first.projector.embedding_).all()
+    (entry,) = (default_cache_dir() / "layouts").glob("tsne-*.npz")
+    assert entry.name == f"tsne-{first.projector.cache_key_}.npz"
