@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from pe_core.checks import check_model_args, dropout_rate, int_at_least, is_int, one_of
+from pe_core.checks import (
+    check_model_args,
+    dropout_rate,
+    int_at_least,
+    is_int,
+    number_at_least,
+    one_of,
+)
 
 
 @pytest.mark.parametrize("value", [0, 3, np.int64(7), np.uint8(2)])
@@ -22,6 +29,14 @@ def test_int_at_least_returns_a_python_int_and_names_the_argument():
         int_at_least("epochs", 0, 1)
     with pytest.raises(ValueError, match=r"^max_len must be an integer >= 1 or None, got True$"):
         int_at_least("max_len", True, 1, "or None")
+
+
+def test_number_at_least_takes_ints_and_floats_but_not_bools_or_strings():
+    assert number_at_least("perplexity", 1, 1) == 1
+    assert number_at_least("min_dist", np.float32(0.5), 0) == np.float32(0.5)
+    for bad in (0.5, True, "5", None, float("nan")):
+        with pytest.raises(ValueError, match=r"^perplexity must be a number >= 1, got "):
+            number_at_least("perplexity", bad, 1)
 
 
 def test_one_of_lists_the_choices():
