@@ -162,7 +162,7 @@ def map_html(figure, frame: int | None = 0) -> str:
     """
     import plotly.io as pio
 
-    from pe_core.plots import show_frame
+    from pe_core.plots.animation import show_frame
 
     spec = figure.to_dict() if hasattr(figure, "to_dict") else figure
     if frame is not None:

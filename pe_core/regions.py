@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pe_core.neighbours import normalise_rows
-from pe_core.plots import text_label_boxes
+from pe_core.plots.labels import text_label_boxes
 
 # Label box size in fractions of the plot, for a map about 700 x 560 px with 11 px text.
 _CHAR_W, _LABEL_H = 0.0095, 0.032

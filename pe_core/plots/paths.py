@@ -1,0 +1,110 @@
+"""The static start-to-end map: each token's whole path, an open start marker and an arrow to
+where training left it, on the same fixed reference as the animated map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from pe_core.plots.labels import label_priority, place_labels
+from pe_core.plots.style import KIND_COLORS, TOP_LEGEND, f32, kinds_in
+from pe_core.plots.traces import (
+    TOKEN_HOVER,
+    WEBGL_THRESHOLD,
+    fixed_ranges,
+    hover_data,
+    map_input,
+    not_trained_note,
+    reference_trace,
+    token_meta,
+    token_trace,
+    trail_trace,
+    trail_xy,
+)
+
+_DIGITS = 4  # arrow annotations are rounded in the figure JSON (keeps downloads small)
+
+
+def paths_figure(
+    df_tokens: pd.DataFrame,
+    ref_xy=None,
+    ref_words: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    highlight: Iterable[str] | None = None,
+    margin: float = 0.05,
+    height: int = 640,
+) -> go.Figure:
+    """Static summary of the run: each token's path, an open start marker, an arrow to the end."""
+    df, ref_xy = map_input(df_tokens, ref_xy, ref_words)
+    highlight = set(highlight or ())
+    last = df["snapshot"].max() if len(df) else 0
+    fig = go.Figure()
+    if len(ref_xy):
+        fig.add_trace(reference_trace(ref_xy, ref_words, None, len(ref_xy) > WEBGL_THRESHOLD))
+    annotations = []
+    note = not_trained_note(df[df["snapshot"] == last]) if len(df) else ""
+    title = f"{title or ''}{note}" if note else title
+    xr, yr = fixed_ranges(ref_xy, df, margin)
+    where = place_labels(df[df["snapshot"] == last], xr, yr, label_priority(df, highlight))
+    for kind in kinds_in(df):
+        mine = df[df["kind"] == kind]
+        fig.add_trace(trail_trace(*trail_xy(mine, last, None), kind))
+        # A path starts where the token first has a direction; never-trained tokens have none.
+        mine = mine[np.isfinite(mine[["x", "y"]].to_numpy(dtype=float)).all(axis=1)]
+        if mine.empty:
+            continue
+        starts = mine.groupby("token", sort=False).head(1)
+        ends = mine.groupby("token", sort=False).tail(1)
+        fig.add_trace(
+            go.Scatter(
+                x=f32(starts["x"]),
+                y=f32(starts["y"]),
+                mode="markers",
+                marker={
+                    "size": 9,
+                    "color": "white",
+                    "line": {"color": KIND_COLORS[kind], "width": 2},
+                },
+                legendgroup=kind,
+                showlegend=False,
+                name=f"{kind} start",
+                customdata=hover_data(starts),
+                hovertemplate=TOKEN_HOVER,
+            )
+        )
+        fig.add_trace(token_trace(ends, kind, highlight, where))
+        for (_, a), (_, b) in zip(starts.iterrows(), ends.iterrows(), strict=True):
+            annotations.append(_arrow(a, b, KIND_COLORS[kind]))
+    fig.update_layout(
+        title=title,
+        height=height,
+        annotations=annotations,
+        xaxis={"range": xr, "zeroline": False, "showgrid": False},
+        yaxis={"range": yr, "zeroline": False, "showgrid": False},
+        legend=TOP_LEGEND,
+        plot_bgcolor="white",
+        meta=token_meta(df),
+    )
+    return fig
+
+
+def _arrow(start: pd.Series, end: pd.Series, color: str) -> dict:
+    return {
+        "x": round(float(end["x"]), _DIGITS),
+        "y": round(float(end["y"]), _DIGITS),
+        "ax": round(float(start["x"]), _DIGITS),
+        "ay": round(float(start["y"]), _DIGITS),
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 3,
+        "arrowwidth": 1.5,
+        "arrowcolor": color,
+        "text": "",
+    }
