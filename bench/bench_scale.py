@@ -181,7 +181,7 @@ def page_times(vectors, ds, result) -> dict[str, tuple[float, float]]:
     from streamlit.testing.v1 import AppTest
 
     from ui import warmup
-    from ui.jobs import live_projector
+    from ui.training import live_projector
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core.arms import BASE_ARMS, EXTRA_ARMS
-from ui import jobs, state, verdict
+from ui import compare, state, status, verdict
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -43,7 +43,7 @@ stop = right.button(
 if start:
     with shown_errors("Starting the comparison", "Check the settings on the Train page."):
         with st.spinner("Starting the comparison…"):
-            jobs.start_comparison(arms)
+            compare.start_comparison(arms)
         st.rerun()
 if stop and job is not None:
     job.stop()
@@ -61,10 +61,10 @@ def progress() -> None:
         return
     p = job.progress()
     if not job.done and p.get("queued"):
-        st.progress(0.0, text="Queued: waiting for the training slot (another run is training).")
+        st.progress(0.0, text=status.QUEUED_TEXT)
         return
     if not job.done and not p.get("variant"):  # before the first variant's first report
-        st.progress(0.0, text=jobs.starting_text(p.get("phase", "")))
+        st.progress(0.0, text=status.starting_text(p.get("phase", "")))
         return
     if not job.done:
         variant = p.get("variant") or "…"
@@ -94,7 +94,7 @@ if comparison is not None:
     with shown_errors("Showing the comparison"):
         verdict.previous_setup_note("comparison")
         st.success(comparison.summary() + ".", icon=":material/insights:")
-        st.dataframe(jobs.comparison_table(comparison), width="stretch", hide_index=True)
+        st.dataframe(compare.comparison_table(comparison), width="stretch", hide_index=True)
         st.caption("Per-epoch curves of each variant (same axes meaning in every tab).")
         variants = list(comparison.results)
         for tab, variant in zip(st.tabs(variants), variants, strict=True):

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from pe_core.choices import ENCODERS, OPTIMIZERS
-from ui import jobs, state, verdict
+from ui import state, training, verdict
 from ui.errors import shown_errors
+from ui.live import live_view
 
 state.require_app(__file__)
 s = st.session_state
@@ -15,7 +16,7 @@ st.caption(
 )
 
 run = s.run
-running = jobs.is_running(run)
+running = training.is_running(run)
 is_demo = s.vectors_desc == "Embedded demo" and s.dataset_desc == "Embedded demo"
 
 with st.expander("Model and training settings", expanded=False):
@@ -74,20 +75,20 @@ stop = right.button("Stop", disabled=not running, width="stretch", icon=":materi
 if start:
     with shown_errors("Starting the run", "Check the settings above and the Data page."):
         with st.spinner("Starting the run…"):
-            jobs.start_training()
+            training.start_training()
         st.rerun()
 if stop and run is not None:
     run.stop()
 
 run = s.run
-running = jobs.is_running(run)
+running = training.is_running(run)
 
 
 @st.fragment(run_every=1.0 if running else None)
 def live() -> None:
     """Polls the run: progress bar, curves, the map at the latest snapshot."""
     with shown_errors("Drawing the run"):
-        view = jobs.live_view()
+        view = live_view()
         if view is None:
             st.info(
                 f"Press **{label}** to start: it takes well under a minute on the demo, and "

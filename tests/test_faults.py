@@ -172,18 +172,18 @@ _TWO_PRESSES = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from ui import jobs, state
+from ui import state, training
 state.init_session()
 st.session_state.opt_epochs = 200
 if "presses" not in st.session_state:
     # Two presses of Start in one session (the second from another tab, whose button was
     # drawn before the first press): both reach start_training while the first run is active.
-    st.session_state.presses = [jobs.start_training(), jobs.start_training()]
+    st.session_state.presses = [training.start_training(), training.start_training()]
 """
 
 
 def test_two_presses_of_start_in_one_session_start_exactly_one_run():
-    from ui import jobs
+    from ui import training
     from ui.runs import REGISTRY
 
     before = sum(len(REGISTRY.jobs_of(o)) for o in REGISTRY.owners())
@@ -197,7 +197,7 @@ def test_two_presses_of_start_in_one_session_start_exactly_one_run():
     finally:
         run.stop()
     # (A run whose thread starts after the stop, see jobs.start_after_redraw, ends at once.)
-    _wait_for(lambda: not jobs.is_running(run), 60, "the stopped run to end")
+    _wait_for(lambda: not training.is_running(run), 60, "the stopped run to end")
 
 
 def test_twenty_quick_reruns_while_training_leave_the_run_alone_and_memory_flat():

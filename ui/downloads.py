@@ -78,17 +78,12 @@ def start(name: str, dim: int, max_words: int | None) -> GloveDownload:
     watchdog stops it if the browser tab goes away."""
     import streamlit as st
 
-    from ui.jobs import session_id
-    from ui.runs import REGISTRY, session_alive
+    from ui import jobs
 
-    s = st.session_state
-    old = s.get("download_job")
-    if old is not None and not old.done:
-        old.stop()
+    jobs.stop_running("download_job")
     job = GloveDownload(name, dim, max_words)
-    s.download_job = job
-    REGISTRY.register(session_id(), job, release=job.stop, label="download")
-    REGISTRY.start_watchdog(session_alive)
+    st.session_state.download_job = job
+    jobs.register(job, "download", release=job.stop)
     return job.start()
 
 

@@ -20,9 +20,9 @@ import numpy as np
 import streamlit as st
 
 from pe_core.projection import LayoutCache
-from ui import explore
-from ui.jobs import _raw_state, eta_text, session_id
-from ui.runs import REGISTRY, ThreadJob, error_text, session_alive
+from ui import explore, jobs
+from ui.runs import ThreadJob, error_text
+from ui.status import eta_text
 
 #: Share of the progress bar for the reference layout; the rest is placing the snapshots.
 FIT_SHARE = 0.9
@@ -123,7 +123,7 @@ def start(method: str, params: dict, n_ref: int) -> MapJob:
     idx = explore.reference_indices(s.result, s.run_vectors, n_ref)
     job = MapJob(key, method, params, n_ref, idx, s.result, s.run_vectors)
     _jobs()[method] = job
-    session_state = _raw_state()
+    session_state = jobs.raw_state()
 
     def release() -> None:  # the session is gone: drop its map job
         if session_state is not None:
@@ -132,8 +132,7 @@ def start(method: str, params: dict, n_ref: int) -> MapJob:
             except KeyError:
                 pass
 
-    REGISTRY.register(session_id(), job, release=release, label=f"{method} map")
-    REGISTRY.start_watchdog(session_alive)
+    jobs.register(job, f"{method} map", release=release)
     return job.start()
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import downloads, jobs, mapjobs, state, urlstate
+from ui import compare as compare_ui
+from ui import downloads, mapjobs, state, status, training, urlstate
 from ui import sweep as sweep_ui
 from ui.errors import shown_errors
 
@@ -15,7 +16,7 @@ def _run_line(active: bool) -> None:
 
     @st.fragment(run_every=1.0 if active else None)
     def line() -> None:
-        st.markdown(f"**Run** · {jobs.run_status_text()}")
+        st.markdown(f"**Run** · {status.run_status_text()}")
 
     line()
 
@@ -50,12 +51,12 @@ def render() -> None:
             c1, c2 = st.columns(2)
             c1.metric("k trainable", vocab.num_trainable)
             c2.metric("d", vocab.dim)
-        _run_line(jobs.is_running(s.get("run")))
+        _run_line(training.is_running(s.get("run")))
         kept = urlstate.notice()
         if kept:
             st.caption(kept)
         _map_line()
-        compare = jobs.compare_status_text()
+        compare = compare_ui.status_text()
         if compare:
             st.markdown(f"**Comparison** · {compare}")
         sweep = sweep_ui.sidebar_status()

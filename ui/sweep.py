@@ -6,8 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import jobs
-from ui.runs import REGISTRY, session_alive
+from ui import jobs, status, training
 
 #: Settings of the Train page that the sweep sets itself (per run).
 _SWEEP_OWNS = ("epochs", "seed", "snapshot_every")
@@ -15,7 +14,7 @@ _SWEEP_OWNS = ("epochs", "seed", "snapshot_every")
 
 def sweep_kwargs() -> dict[str, Any]:
     """The Train page's settings, minus those the sweep chooses per run."""
-    return {k: v for k, v in jobs.train_kwargs().items() if k not in _SWEEP_OWNS}
+    return {k: v for k, v in training.train_kwargs().items() if k not in _SWEEP_OWNS}
 
 
 def seconds_per_step() -> float | None:
@@ -73,34 +72,20 @@ class SweepJob(jobs.QueuedTrainingJob):
 def start_sweep(arms, sizes, seeds, steps) -> None:
     """Start the sweep for this session's data and Train settings in the background."""
     s = st.session_state
-    old = s.get("sweep_job")
-    if old is not None and not old.done:
-        old.stop()
+    jobs.stop_running("sweep_job")
     kwargs = sweep_kwargs()
     kwargs.update(arms=tuple(arms), sizes=tuple(sizes), seeds=tuple(seeds), steps=int(steps))
     job = SweepJob(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
     s.sweep_job, s.sweep = job, None
-    session_state = jobs._raw_state()
-
-    def release() -> None:
-        if session_state is not None:
-            for key in ("sweep_job", "sweep"):
-                try:
-                    del session_state[key]
-                except KeyError:
-                    pass
-
-    REGISTRY.register(jobs.session_id(), job, release=release, label="sweep")
-    REGISTRY.start_watchdog(session_alive)
-    jobs.start_after_redraw(job)
+    jobs.launch(job, "sweep", keys=("sweep_job", "sweep"))
 
 
 def status_text(p: dict) -> str:
     """The progress line of a running sweep."""
     if p.get("queued"):
-        return "Queued: waiting for the training slot (another run is training)."
+        return status.QUEUED_TEXT
     if not p.get("arm"):
-        return jobs.starting_text(p.get("phase", ""))
+        return status.starting_text(p.get("phase", ""))
     return f"Run {p['run']}/{p['runs']} · **{p['arm']}** on {p['size']:,} texts · seed {p['seed']}"
 
 
@@ -123,11 +108,4 @@ def summary_table(result, metric: str):
 
 def sidebar_status() -> str:
     """One line for the sidebar, or "" when no sweep was started."""
-    job = st.session_state.get("sweep_job")
-    if job is None:
-        return ""
-    if not job.done:
-        return f"running {float(job.progress().get('fraction') or 0.0):.0%}"
-    if job.error:
-        return "failed"
-    return "stopped" if job.stopped else "done"
+    return status.sidebar_line("sweep_job", "fraction")

@@ -215,17 +215,17 @@ def test_pages_open_on_the_token_that_travelled_furthest():
 
 
 def test_the_train_page_says_what_a_starting_run_is_doing():
-    from ui.jobs import _status_text
+    from ui.status import run_progress_text
 
     base = {"state": "running", "total_steps": 0, "epoch": 0, "epochs": 8, "step": 0}
-    assert _status_text({**base, "phase": "loading TensorFlow"}) == (
+    assert run_progress_text({**base, "phase": "loading TensorFlow"}) == (
         "Starting · loading TensorFlow (the first run of the server only)…"
     )
-    assert _status_text({**base, "phase": "preparing the data and the model"}) == (
+    assert run_progress_text({**base, "phase": "preparing the data and the model"}) == (
         "Starting · preparing the data and the model…"
     )
     running = {**base, "total_steps": 100, "step": 10, "epoch": 1, "eta_seconds": 65}
-    assert _status_text(running) == "Training · epoch 1/8 · step 10/100 · ETA 1 min 05 s"
+    assert run_progress_text(running) == "Training · epoch 1/8 · step 10/100 · ETA 1 min 05 s"
 
 
 def test_a_job_waits_for_the_page_to_redraw_only_before_tensorflow_is_loaded(monkeypatch):
@@ -251,3 +251,53 @@ def test_a_job_waits_for_the_page_to_redraw_only_before_tensorflow_is_loaded(mon
     jobs.start_after_redraw(fresh)
     assert not fresh.started.is_set()
     assert fresh.started.wait(5)
+
+
+_LAUNCH = """
+import threading
+
+import streamlit as st
+
+from ui import jobs, status
+
+
+class Job:
+    def __init__(self):
+        self.started, self._stop, self.error = threading.Event(), threading.Event(), None
+
+    done = stopped = property(lambda self: self._stop.is_set())
+
+    def start(self):
+        self.started.set()
+
+    def stop(self):
+        self._stop.set()
+
+    def progress(self):
+        return {"fraction": 0.4}
+
+
+if "fake_job" not in st.session_state:
+    st.session_state.fake_job, st.session_state.fake_result = Job(), "kept"
+    st.session_state.other = "not the job's"
+    jobs.launch(st.session_state.fake_job, "fake", keys=("fake_job", "fake_result"))
+st.session_state.line = status.sidebar_line("fake_job", "fraction")
+st.session_state.none = status.sidebar_line("no_such_job", "fraction")
+"""
+
+
+def test_a_launched_job_is_the_sessions_and_its_keys_go_with_the_session():
+    from streamlit.testing.v1 import AppTest
+
+    from ui.runs import REGISTRY
+
+    at = AppTest.from_string(_LAUNCH, default_timeout=60).run()
+    assert not at.exception, at.exception
+    job = at.session_state["fake_job"]
+    assert job.started.wait(5)  # started after the redraw delay
+    assert (at.session_state["line"], at.session_state["none"]) == ("running 40%", "")
+    (owner,) = [o for o in REGISTRY.owners() if job in REGISTRY.jobs_of(o)]
+    assert REGISTRY.stop_owner(owner) == 1  # what the watchdog does once the tab has gone
+    assert job.stopped
+    assert "fake_job" not in at.session_state and "fake_result" not in at.session_state
+    assert at.session_state["other"] == "not the job's"

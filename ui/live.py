@@ -1,0 +1,108 @@
+"""What the Train page draws of the session's run while it trains: progress, live map, curves.
+
+The live map places only the snapshots taken since the last poll; earlier ones are kept in the
+session, so a poll costs the new snapshots, not the whole run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import streamlit as st
+
+from ui import status, warmup
+
+
+@dataclass
+class LiveView:
+    """What the Train page draws for the current run."""
+
+    state: str
+    fraction: float
+    text: str
+    finished: bool = False
+    failed: bool = False
+    message: str = ""
+    text_done: str = ""
+    notices: list[str] = field(default_factory=list)
+    map_figure: Any = None
+    curves_figure: Any = None
+
+
+def live_view() -> LiveView | None:
+    """Progress, map and curves of the session's run; None when nothing was started."""
+    s = st.session_state
+    run = s.get("run")
+    if run is None:
+        return None
+    from pe_core import plots
+    from pe_core.plots import default_kinds
+
+    p = run.progress()
+    view = LiveView(
+        state=p["state"],
+        fraction=float(min(max(p["fraction"], 0.0), 1.0)),
+        text=status.run_progress_text(p),
+        notices=p["notices"],
+    )
+    view.finished = p["state"] in ("done", "stopped", "failed")
+    view.failed = p["state"] == "failed"
+    view.message = p.get("error") or ""
+    if view.finished:
+        # No UMAP map exists before a run: compile numba now, while the user reads the result.
+        warmup.warm_numba_soon()
+    if view.finished and not view.failed and run.result is not None:
+        s.result = run.result
+        view.fraction = 1.0 if p["state"] == "done" else view.fraction
+        val = run.result.history.get("val_accuracy") or [float("nan")]
+        view.text_done = (
+            f"Training {p['state']} in {run.result.seconds:.0f} s{status.started_text(p)} · "
+            f"validation accuracy {val[-1]:.1%} · explore the map on the Explore page."
+        )
+    frame, snaps = _live_frame(run)
+    if frame is not None:
+        shown = default_kinds(snaps["token_kinds"])
+        hidden = frame.kind.nunique() - len(shown)
+        frame = frame[frame.kind.isin(shown)]
+        proj = s.live_projector
+        view.map_figure = plots.paths_figure(
+            frame,
+            proj.embedding_,
+            proj.words_,
+            title=f"PCA map · snapshot {len(frame.snapshot.unique()) - 1}"
+            + (" · OOV words not drawn (many tokens; switch them on in Explore)" if hidden else ""),
+            height=560,
+        )
+    if p["history"]:
+        view.curves_figure = plots.curves_figure(p["history"], title="Per epoch")
+    return view
+
+
+def _live_frame(run):
+    """The live map's frame: only the snapshots taken since the last poll are copied and
+    placed; earlier ones come from the session (dropped when the run thins its snapshots)."""
+    import pandas as pd
+
+    from pe_core.projection import project_trajectory
+
+    s = st.session_state
+    cache = s.get("_live_frames")
+    if cache is None or cache["run"] != id(run):
+        cache = {"run": id(run), "by_step": {}, "last": None}
+    snaps = run.snapshots(after_step=cache["last"])
+    if len(snaps["trajectory"]):
+        stored = snaps.get("neighbours") is not None
+        vectors = s.get("run_vectors") if stored else None  # nearest word: read, not searched
+        new = project_trajectory(SimpleNamespace(**snaps), s.live_projector, vectors)
+        cache["by_step"].update(dict(tuple(new.groupby("step", sort=False))))
+        cache["last"] = int(snaps["steps"][-1])
+    steps = [int(step) for step in snaps["all_steps"] if int(step) in cache["by_step"]]
+    cache["by_step"] = {step: cache["by_step"][step] for step in steps}
+    s._live_frames = cache
+    if not steps:
+        return None, snaps
+    frame = pd.concat([cache["by_step"][step] for step in steps], ignore_index=True)
+    frame["snapshot"] = frame["step"].map({step: i for i, step in enumerate(steps)})
+    return frame, snaps
