@@ -9,21 +9,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from pe_core.plots import traces
 from pe_core.plots.labels import label_priority, place_labels
 from pe_core.plots.style import KIND_COLORS, TOP_LEGEND, f32, kinds_in
-from pe_core.plots.traces import (
-    TOKEN_HOVER,
-    WEBGL_THRESHOLD,
-    fixed_ranges,
-    hover_data,
-    map_input,
-    not_trained_note,
-    reference_trace,
-    token_meta,
-    token_trace,
-    trail_trace,
-    trail_xy,
-)
 
 _DIGITS = 4  # arrow annotations are rounded in the figure JSON (keeps downloads small)
 
@@ -39,20 +27,22 @@ def paths_figure(
     height: int = 640,
 ) -> go.Figure:
     """Static summary of the run: each token's path, an open start marker, an arrow to the end."""
-    df, ref_xy = map_input(df_tokens, ref_xy, ref_words)
+    df, ref_xy = traces.map_input(df_tokens, ref_xy, ref_words)
     highlight = set(highlight or ())
     last = df["snapshot"].max() if len(df) else 0
     fig = go.Figure()
     if len(ref_xy):
-        fig.add_trace(reference_trace(ref_xy, ref_words, None, len(ref_xy) > WEBGL_THRESHOLD))
+        fig.add_trace(
+            traces.reference_trace(ref_xy, ref_words, None, len(ref_xy) > traces.WEBGL_THRESHOLD)
+        )
     annotations = []
-    note = not_trained_note(df[df["snapshot"] == last]) if len(df) else ""
+    note = traces.not_trained_note(df[df["snapshot"] == last]) if len(df) else ""
     title = f"{title or ''}{note}" if note else title
-    xr, yr = fixed_ranges(ref_xy, df, margin)
+    xr, yr = traces.fixed_ranges(ref_xy, df, margin)
     where = place_labels(df[df["snapshot"] == last], xr, yr, label_priority(df, highlight))
     for kind in kinds_in(df):
         mine = df[df["kind"] == kind]
-        fig.add_trace(trail_trace(*trail_xy(mine, last, None), kind))
+        fig.add_trace(traces.trail_trace(*traces.trail_xy(mine, last, None), kind))
         # A path starts where the token first has a direction; never-trained tokens have none.
         mine = mine[np.isfinite(mine[["x", "y"]].to_numpy(dtype=float)).all(axis=1)]
         if mine.empty:
@@ -72,11 +62,11 @@ def paths_figure(
                 legendgroup=kind,
                 showlegend=False,
                 name=f"{kind} start",
-                customdata=hover_data(starts),
-                hovertemplate=TOKEN_HOVER,
+                customdata=traces.hover_data(starts),
+                hovertemplate=traces.TOKEN_HOVER,
             )
         )
-        fig.add_trace(token_trace(ends, kind, highlight, where))
+        fig.add_trace(traces.token_trace(ends, kind, highlight, where))
         for (_, a), (_, b) in zip(starts.iterrows(), ends.iterrows(), strict=True):
             annotations.append(_arrow(a, b, KIND_COLORS[kind]))
     fig.update_layout(
@@ -87,7 +77,7 @@ def paths_figure(
         yaxis={"range": yr, "zeroline": False, "showgrid": False},
         legend=TOP_LEGEND,
         plot_bgcolor="white",
-        meta=token_meta(df),
+        meta=traces.token_meta(df),
     )
     return fig
 
