@@ -297,7 +297,9 @@ def test_a_launched_job_is_the_sessions_and_its_keys_go_with_the_session():
     assert job.started.wait(5)  # started after the redraw delay
     assert (at.session_state["line"], at.session_state["none"]) == ("running 40%", "")
     (owner,) = [o for o in REGISTRY.owners() if job in REGISTRY.jobs_of(o)]
-    assert REGISTRY.stop_owner(owner) == 1  # what the watchdog does once the tab has gone
+    # What the watchdog does once the tab has gone (every AppTest shares one session id, so
+    # jobs of earlier tests in this process may be stopped with it).
+    assert REGISTRY.stop_owner(owner) >= 1
     assert job.stopped
     assert "fake_job" not in at.session_state and "fake_result" not in at.session_state
     assert at.session_state["other"] == "not the job's"
