@@ -1,30 +1,15 @@
 """Neighbours page: which pretrained words each trainable token is near, and how that changed."""
 
-from dataclasses import replace
-
-import numpy as np
 import streamlit as st
 
-from pe_core.neighbours import nearest, neighbour_drift
+from pe_core import plots
+from pe_core.neighbourhood import change_figure
 from pe_core.stored_neighbours import STORED_K
 from ui import change, explore, neighbour_list, neighbours, state
 from ui.errors import shown_errors
 
 state.require_app(__file__)
 s = st.session_state
-
-
-def _track_options(vectors) -> list[str]:
-    # The most frequent words first (GloVe order); a long list stays usable with type-ahead.
-    return list(vectors.words[:20_000])
-
-
-def _best_cosine(vectors, row, metric: str, scores) -> float:
-    # The "no close word" rule is about cosine; with the euclidean metric ask for it separately.
-    if metric == "cosine":
-        return float(scores[0])
-    return float(nearest(vectors.matrix, row[None], k=1, metric="cosine")[1][0, 0])
-
 
 st.title("Neighbours")
 st.caption(
@@ -78,20 +63,16 @@ score_name = "cosine" if metric == "cosine" else "distance"
 left, right = st.columns(2)
 with left, shown_errors("Finding the neighbours"):
     st.subheader(f"Top {k} of {token}")
-    row = result.trajectory[snap, tokens.index(token)]
-    if not np.any(row):
+    found = neighbours.top_of(result, vectors, token, snap, k, metric)
+    if found is None:
         st.info(
             f"{token} is still the zero vector at snapshot {snap}: it has no direction, so "
             "no neighbours. Pick a later snapshot."
         )
     else:
-        words, scores = neighbours.top_of(result, vectors, token, snap, k, metric)
+        words, scores, best = found
         neighbour_list.show(
-            words,
-            scores,
-            best_cosine=_best_cosine(vectors, row, metric, scores),
-            threshold=threshold,
-            score_name=score_name,
+            words, scores, best_cosine=best, threshold=threshold, score_name=score_name
         )
 
 with right, shown_errors("Querying"):
@@ -103,18 +84,15 @@ with right, shown_errors("Querying"):
         placeholder="e.g. happy or <smile>",
     )
     if query:
-        (words, scores), (near_tokens, tscores) = neighbours.query(
+        (words, scores, best), (near_tokens, tscores) = neighbours.query(
             result, vectors, query, snap, k, metric
         )
         a, b = st.columns(2)
-        q = result.trajectory[snap, tokens.index(query)] if query in tokens else None
-        if q is None and query in vectors:
-            q = vectors.vector(query)
         with a:
             neighbour_list.show(
                 words,
                 scores,
-                best_cosine=_best_cosine(vectors, q, metric, scores),
+                best_cosine=best,
                 threshold=threshold,
                 score_name=score_name,
                 ranks=False,
@@ -131,43 +109,27 @@ if last == 0:
     st.stop()
 track = st.multiselect(
     "Track words (cosine to the token over training)",
-    _track_options(vectors),
+    neighbours.track_options(vectors),
     persist_state="session",
     key="nb_track",
     placeholder="e.g. happy, sad",
 )
 with shown_errors("Computing the drift"):
-    key = (id(result), k, tuple(track))
-    drift = s.setdefault("drift", {}).get(key)
-    if drift is None:
-        with st.spinner("Neighbours of every token at every snapshot…"):
-            drift = neighbour_drift(result, vectors, k=k, words=track)
-        s.drift = {key: drift}  # one entry: a new k, word list or run replaces it
-    from pe_core import plots
-
-    if token not in set(drift.similarity["token"]):
+    drift = neighbours.drift(result, vectors, k, track)
+    if not drift.covers(token):
         # Zero at every snapshot (e.g. a row that never received a gradient): no direction,
         # so no neighbours to track; saying so beats an empty heatmap.
         st.info(f"{token} never had a direction (zero vector), so it has no neighbours to track.")
         st.stop()
-    changes = drift.changes[drift.changes.token == token]
     a, b = st.columns([2, 1])
     a.plotly_chart(plots.drift_heatmap(drift, token), width="stretch", key="nb_heatmap")
-    entered = changes[changes.event == "entered"]
-    left_ = changes[changes.event == "left"]
-    b.metric("Entered / left the top-k", f"{len(entered)} / {len(left_)}")
-    b.dataframe(
-        changes[["snapshot", "epoch", "event", "word"]],
-        width="stretch",
-        hide_index=True,
-        height=380,
-    )
+    b.metric("Entered / left the top-k", "{} / {}".format(*drift.entered_left(token)))
+    b.dataframe(drift.changes_of(token), width="stretch", hide_index=True, height=380)
     if track:
-        mine = replace(drift, similarity=drift.similarity[drift.similarity.token == token])
-        st.plotly_chart(plots.similarity_figure(mine, track), width="stretch", key="nb_similarity")
-    summary = neighbour_list.drift_summary(drift, threshold)
+        figure = plots.similarity_figure(drift.of_token(token), track)
+        st.plotly_chart(figure, width="stretch", key="nb_similarity")
     st.caption("All tokens: first and last neighbourhood, and the share of it kept (overlap).")
-    st.dataframe(summary, width="stretch", hide_index=True)
+    st.dataframe(neighbour_list.drift_summary(drift, threshold), width="stretch", hide_index=True)
 
 st.subheader("Neighbourhood change and distance travelled")
 st.caption(
@@ -176,13 +138,10 @@ st.caption(
     "vector went from its initial row (L2) and from its first direction (cosine distance)."
 )
 with shown_errors("Measuring the neighbourhood change"):
-    from pe_core.neighbourhood import change_figure, change_ranking
-
     curves = change.token_curves(result, vectors, token, min(k, 50))
     st.plotly_chart(change_figure(curves, token, k), width="stretch", key="nb_change")
-    ranking = change_ranking(result, change.endpoints(result, vectors), min(k, 50))
     st.caption(
         f"All tokens, most changed first: **changed** = 1 - overlap of the first and final top "
         f"{k}; ties by distance travelled."
     )
-    st.dataframe(ranking.round(3), width="stretch", hide_index=True)
+    st.dataframe(change.ranking(result, vectors, min(k, 50)), width="stretch", hide_index=True)

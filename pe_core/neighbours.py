@@ -10,7 +10,7 @@ cosine similarity over time to words the user chose.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,24 @@ class NeighbourDrift:
     similarity: pd.DataFrame
     summary: pd.DataFrame
     zero_snapshots: dict[str, int] = field(default_factory=dict)
+
+    def covers(self, token: str) -> bool:
+        """Whether ``token`` had a direction at some snapshot (a row always zero has no
+        neighbours to track)."""
+        return token in set(self.similarity["token"])
+
+    def changes_of(self, token: str) -> pd.DataFrame:
+        """``token``'s entering and leaving words: snapshot, epoch, event, word."""
+        return self.changes.loc[self.changes.token == token, ["snapshot", "epoch", "event", "word"]]
+
+    def entered_left(self, token: str) -> tuple[int, int]:
+        """How many words entered and how many left ``token``'s top-k over the run."""
+        events = self.changes.loc[self.changes.token == token, "event"]
+        return int((events == "entered").sum()), int((events == "left").sum())
+
+    def of_token(self, token: str) -> NeighbourDrift:
+        """This drift with the similarity table of ``token`` alone (for its figure)."""
+        return replace(self, similarity=self.similarity[self.similarity.token == token])
 
 
 def _snapshot_meta(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -30,3 +30,11 @@ def token_curves(result, vectors, token: str, k: int):
         cached = (key, token_change(result, vectors.matrix, token, int(k)))
         st.session_state._token_change_cache = cached
     return cached[1]
+
+
+def ranking(result, vectors, k: int):
+    """All tokens, most changed first, at ``k`` (see ``pe_core.neighbourhood.change_ranking``),
+    rounded for the table."""
+    from pe_core.neighbourhood import change_ranking
+
+    return change_ranking(result, endpoints(result, vectors), int(k)).round(3)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import explore
+from ui import explore, mapjobs
+from ui.errors import shown_errors
 
 #: The Explore page's widgets: session key and default, per parameter (a test checks that the
 #: page computes the same projection key from the same values).
@@ -108,3 +109,58 @@ def adapter_size_text(result) -> str:
         s._adapter_size = cached
     k, d = len(result.tokens), int(result.trajectory.shape[2])
     return f"{k} rows x {d} dims, {cached[1] / 1024:,.0f} kB"
+
+
+def item(title: str, text: str, make, file_name: str, mime: str) -> None:
+    """One download: a short explanation and a button; ``make()`` builds the file on click."""
+    with st.container(border=True):
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.markdown(f"**{title}**  \n{text}")
+        right.download_button(
+            "Download",
+            make,  # a callable: run only when clicked, never on a rerun
+            file_name=file_name,
+            mime=mime,
+            width="stretch",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"dl_{file_name}",
+        )
+
+
+def projector_zip(result, vectors) -> bytes:
+    """The Embedding Projector bundle of the run, on the export reference words."""
+    from pe_core import export
+
+    return export.projector_bundle(result, vectors, explore.export_reference(result, vectors))
+
+
+def adapter_zip(result) -> bytes:
+    """The run's trained rows as an adapter zip."""
+    from pe_core import export
+
+    return export.adapter_bytes(export.adapter_from_result(result))
+
+
+def map_or_offer(view, label: str):
+    """The projection of the Explore page's ``view``, or None with what to do drawn instead:
+    PCA (exact and quick) on a button here, t-SNE / UMAP as a background job with progress."""
+    method, params, n_ref = view
+    offer = (
+        f"The Explore page is set to {label}, and that map has not been computed yet, so its "
+        "coordinates and animated map cannot be exported."
+    )
+    if method != "PCA":
+        mapjobs.show(explore.projection_key(*view), *view, offer=offer)
+        return None
+    place = st.empty()  # the offer goes away once the map exists
+    with place.container():
+        st.info(offer, icon=":material/info:")
+        clicked = st.button("Compute the PCA map", type="primary")
+    if not clicked:
+        return None
+    with shown_errors("Computing the PCA map", "Try fewer reference words on Explore."):
+        proj = explore.compute(*view, None)
+        place.empty()
+        return proj
+    return None

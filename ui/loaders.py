@@ -18,6 +18,11 @@ VECTOR_SUFFIXES = (".txt", ".vec", ".gz", ".zip")
 DATASET_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
+def vector_files(names: list[str]) -> list[str]:
+    """The names among ``names`` that a vectors loader reads (README files left out)."""
+    return [n for n in names if n.lower().endswith(VECTOR_SUFFIXES) and "readme" not in n.lower()]
+
+
 def _suffix(name: str, allowed: tuple[str, ...], what: str) -> str:
     suffixes = [s.lower() for s in Path(name).suffixes]
     if not suffixes or suffixes[-1] not in allowed:
