@@ -171,3 +171,20 @@ def test_block_top_k_is_exact_on_large_matrices(n):
     q = np.random.default_rng(2).normal(size=(3, 4))
     sims = normalise_rows(q) @ index._prepared.T
     np.testing.assert_array_equal(index.query(q, k=5)[0], np.argsort(-sims, axis=1)[:, :5])
+
+
+def test_the_drift_of_one_token():
+    result, vectors = _drift_fixture()
+    result.trajectory[:, 1] = 0  # <unk> never gets a direction
+    drift = neighbour_drift(result, vectors, k=2)
+    assert drift.covers("<url>") and not drift.covers("<unk>")
+    assert drift.changes_of("<url>").values.tolist() == [
+        [2, 1.0, "entered", "north"],
+        [2, 1.0, "left", "east"],
+    ]
+    assert drift.entered_left("<url>") == (1, 1)
+    assert drift.entered_left("<unk>") == (0, 0)
+    mine = drift.of_token("<url>")
+    assert set(mine.similarity.token) == {"<url>"}
+    assert len(mine.similarity) == len(drift.similarity[drift.similarity.token == "<url>"])
+    assert mine.changes is drift.changes and mine.k == 2
