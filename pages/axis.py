@@ -31,17 +31,15 @@ positive = c[1].text_input(
     help="Words separated by spaces, e.g. good great love happy.",
 )
 with shown_errors("Building the axis", "Type words that are in the vectors on both ends.") as first:
-    from pe_core.axes import axis_figure, default_tokens
+    from pe_core.axes import axis_figure
 
     view = axis.view(result, vectors, positive, negative)
-    options = view.moves.dropna(subset=["change"]).token.tolist()
-    s.setdefault("axis_tokens", default_tokens(view.moves))
-    s.axis_tokens = [t for t in s.axis_tokens if t in options]
+    options = axis.token_choices(view)
     tokens = st.multiselect("Tokens", options, persist_state="session", key="axis_tokens")
     st.plotly_chart(
         axis_figure(view.scores, view.axis, view.spread, tokens), width="stretch", key="axis_chart"
     )
-    table = view.moves.dropna(subset=["change"]).round(3)
+    table = view.moved().round(3)
     st.caption(
         f"How far each token moved on the axis (largest first). The words' middle 90 % spans "
         f"{view.spread['p5']:.2f} to {view.spread['p95']:.2f}."

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core.arms import BASE_ARMS, EXTRA_ARMS
-from ui import compare, state, status, verdict
+from ui import compare, job_end, state, status, verdict
 from ui.errors import shown_errors
 
 state.require_app(__file__)
@@ -75,13 +75,7 @@ def progress() -> None:
             f"/{p.get('epochs', '?')}",
         )
         return
-    if job.error:
-        st.error(f"The comparison failed: {job.error}\n\nChange the settings and run it again.")
-    elif job.result is not None:
-        s.comparison = job.result
-    if s.get("_compare_polling"):
-        s._compare_polling = False
-        st.rerun(scope="app")
+    job_end.collect(job, "The comparison failed", "comparison", "_compare_polling")
 
 
 progress()

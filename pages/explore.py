@@ -62,18 +62,9 @@ if method != "PCA":
         icon=":material/info:",
     )
 
-key = explore.projection_key(method, params, n_ref)
-mapjobs.collect()  # a t-SNE / UMAP map that finished in the background meanwhile
-if key not in s.projections:
-    if method == "PCA":  # exact and quick: computed here, at once
-        with shown_errors("Computing the PCA map", "Try fewer reference words."):
-            explore.compute(method, params, n_ref, None)
-    else:
-        mapjobs.show(key, method, params, n_ref)
-    if key not in s.projections:
-        st.stop()
-
-proj = s.projections[key]
+proj = mapjobs.ensure(method, params, n_ref)
+if proj is None:
+    st.stop()
 for notice in proj.notices:
     st.caption(notice)
 if proj.faithfulness is not None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core import plots
-from ui import highlight, state
+from ui import csv_download, highlight, state
 from ui import influence as inf_ui
 from ui.errors import shown_errors
 
@@ -48,37 +48,19 @@ with shown_errors("Measuring the influence", "Train again on the current data.")
             "large effect seen in a handful of texts does not outrank a solid one. Bars: the "
             "token's strongest class; colour: its kind (special, OOV, <unk>)."
         )
-        missing = inf.table.loc[inf.table["n_texts"] == 0, "token"].unique()
-        if len(missing):
-            st.caption(
-                f"Not in any validation text, so not measured: {', '.join(missing[:20])}"
-                + (f" … and {len(missing) - 20} more" if len(missing) > 20 else "")
-            )
+        unmeasured = inf.unmeasured_text()
+        if unmeasured:
+            st.caption(unmeasured)
         with st.expander("All tokens and classes (table)"):
             st.dataframe(inf.table.round(4), width="stretch", hide_index=True)
-        st.download_button(
-            "Download the influence table (CSV)",
-            inf.table.to_csv(index=False).encode(),
-            file_name="influence.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
+        csv_download.button("Download the influence table (CSV)", inf.table, "influence.csv")
 
 st.subheader("One text, token by token")
 with shown_errors("Scoring the text"):
-    from pe_core.influence import text_effects
-
     samples = inf_ui.sample_texts(result)
     text = st.selectbox("Validation text (with a trainable token)", samples, key="inf_text")
     if text:
-        frame = text_effects(
-            result.model,
-            result.vocabulary,
-            text,
-            max_len=result.max_len,
-            label_names=result.label_names,
-            occlude=occlude,
-        )
+        frame = inf_ui.text_effects(result, text, occlude)
         st.markdown(
             f"Predicted **{frame.attrs['predicted']}** (P = {frame.attrs['probability']:.2f}). "
             "Green tokens raise that probability, red ones lower it; outlined tokens are "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core.arms import BASE_ARMS, EXTRA_ARMS
-from ui import state
+from ui import csv_download, job_end, state
 from ui import sweep as sweep_ui
 from ui.errors import shown_errors
 
@@ -76,13 +76,7 @@ def progress() -> None:
     if not job.done:
         st.progress(min(float(p.get("fraction") or 0.0), 1.0), text=sweep_ui.status_text(p))
         return
-    if job.error:
-        st.error(f"The sweep failed: {job.error}\n\nChange the settings and run it again.")
-    elif job.result is not None:
-        s.sweep = job.result
-    if s.get("_sweep_polling"):
-        s._sweep_polling = False
-        st.rerun(scope="app")
+    job_end.collect(job, "The sweep failed", "sweep", "_sweep_polling")
 
 
 progress()
@@ -110,10 +104,4 @@ if result is not None:
             st.dataframe(sweep_ui.summary_table(result, metric), hide_index=True)
             with st.expander("Every run"):
                 st.dataframe(result.runs.round(4), hide_index=True, width="stretch")
-            st.download_button(
-                "Download every run (CSV)",
-                result.runs.to_csv(index=False).encode(),
-                file_name="sweep_runs.csv",
-                mime="text/csv",
-                icon=":material/download:",
-            )
+            csv_download.button("Download every run (CSV)", result.runs, "sweep_runs.csv")

@@ -124,6 +124,15 @@ class Influence:
             )
         return describe(ranked.iloc[0].to_dict())
 
+    def unmeasured_text(self, shown: int = 20) -> str | None:
+        """ "Not in any validation text, so not measured: a, b … and 3 more" (the first
+        ``shown`` tokens named), or None when every token was measured."""
+        missing = self.table.loc[self.table["n_texts"] == 0, "token"].unique()
+        if not len(missing):
+            return None
+        more = f" … and {len(missing) - shown} more" if len(missing) > shown else ""
+        return f"Not in any validation text, so not measured: {', '.join(missing[:shown])}{more}"
+
     def cost_text(self) -> str:
         """E.g. "12 tokens · 13 batched forward passes over 1,234 texts in 0.8 s · cap 500"."""
         capped = int(self.table.drop_duplicates("token")["capped"].sum())

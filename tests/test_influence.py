@@ -90,6 +90,10 @@ def test_a_token_in_no_text_has_no_effect_and_removal_without_it_changes_nothing
     row = inf.table.iloc[0]
     assert row["n_texts"] == 0 and np.isnan(row["mean_effect"])
     assert inf.forward_passes == 1  # the unoccluded pass only
+    assert inf.unmeasured_text() == "Not in any validation text, so not measured: <smile>"
+    assert inf.unmeasured_text(shown=0) == (
+        "Not in any validation text, so not measured:  … and 1 more"
+    )
     assert inf.sentence("<smile>") == (
         "`<smile>` is in no validation text, so its influence cannot be measured"
     )

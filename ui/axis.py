@@ -18,6 +18,22 @@ class AxisView:
     spread: dict
     moves: Any
 
+    def moved(self):
+        """The tokens' moves on the axis, without the tokens that never had a direction."""
+        return self.moves.dropna(subset=["change"])
+
+
+def token_choices(view: AxisView) -> list[str]:
+    """The tokens the chart can show; the session's pick defaults to the axis' featured ones
+    and keeps only tokens still offered (a new axis or run)."""
+    from pe_core.axes import default_tokens
+
+    s = st.session_state
+    options = view.moved().token.tolist()
+    s.setdefault("axis_tokens", default_tokens(view.moves))
+    s.axis_tokens = [t for t in s.axis_tokens if t in options]
+    return options
+
 
 def default_words(result, vectors) -> tuple[str, str]:
     """(positive, negative) as typed text, from the run's label names or the built-in pair."""

@@ -206,6 +206,21 @@ def focus_of(search: str, focus: str | None, tokens) -> str | None:
     return search if search in set(tokens) else None
 
 
+def _drawn(proj: Projection, kinds) -> pd.DataFrame:
+    """The tokens drawn: those of the chosen kinds (all when none is chosen)."""
+    return proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
+
+
+def _reference(proj: Projection, search: str) -> dict:
+    """The map's fixed words (positions, names) and the searched word to highlight: the
+    arguments every map figure of ``pe_core.plots`` takes."""
+    return {
+        "ref_xy": proj.projector.embedding_,
+        "ref_words": proj.projector.words_,
+        "highlight": [search] if search else None,
+    }
+
+
 def figure(
     proj: Projection,
     search: str = "",
@@ -222,14 +237,9 @@ def figure(
     key = (search, colour_by, bool(trails), tuple(kinds or ()), bool(regions), focus)
     if proj.last_figure is not None and proj.last_figure[0] == key:
         return proj.last_figure[1]
-    frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
+    frame = _drawn(proj, kinds)
     fig = plots.animated_map(
-        frame,
-        proj.projector.embedding_,
-        proj.projector.words_,
-        title=f"{proj.method} map",
-        trails=trails,
-        highlight=[search] if search else None,
+        frame, **_reference(proj, search), title=f"{proj.method} map", trails=trails
     )
     if colour_by is not None:
         from pe_core.focus import colour_by_cosine
@@ -245,13 +255,9 @@ def paths(proj: Projection, search: str = "", kinds=None, regions=True, focus=No
     from pe_core import plots
 
     search = (search or "").strip()
-    frame = proj.frame if not kinds else proj.frame[proj.frame.kind.isin(kinds)]
+    frame = _drawn(proj, kinds)
     fig = plots.paths_figure(
-        frame,
-        proj.projector.embedding_,
-        proj.projector.words_,
-        title=f"{proj.method}: where each token went",
-        highlight=[search] if search else None,
+        frame, **_reference(proj, search), title=f"{proj.method}: where each token went"
     )
     _decorate(fig, proj, frame, search, focus, regions)
     return fig

@@ -24,14 +24,22 @@ def _ids(result):
     return cached[1]
 
 
+def _memo(name: str, key: tuple, result, compute):
+    """``compute()`` kept in the session under ``name`` for ``key`` and this very ``result``
+    (a new run with a reused id is measured again)."""
+    cached = st.session_state.get(name)
+    if cached is None or cached[0] != key or cached[1] is not result:
+        cached = (key, result, compute())
+        st.session_state[name] = cached
+    return cached[2]
+
+
 def influence(result, occlude: str, max_texts: int):
     """``token_influence`` of the run's model over its validation texts (memoised per run)."""
     from pe_core.influence import token_influence
 
-    key = (id(result), occlude, int(max_texts))
-    cached = st.session_state.get("_influence")
-    if cached is None or cached[0] != key or cached[1] is not result:
-        value = token_influence(
+    def compute():
+        return token_influence(
             result.model,
             result.vocabulary,
             _ids(result),
@@ -40,25 +48,21 @@ def influence(result, occlude: str, max_texts: int):
             max_texts=int(max_texts),
             seed=int(result.seed),
         )
-        cached = (key, result, value)
-        st.session_state._influence = cached
-    return cached[2]
+
+    return _memo("_influence", (id(result), occlude, int(max_texts)), result, compute)
 
 
 def growth(result, occlude: str, max_texts: int, count: int, progress=None):
     """Influence at ``count`` snapshots spread over training (memoised per run and settings)."""
     from pe_core.influence import influence_over_snapshots, snapshot_choice
 
-    key = (id(result), occlude, int(max_texts), int(count))
-    cached = st.session_state.get("_influence_growth")
-    if cached is None or cached[0] != key or cached[1] is not result:
-        snaps = snapshot_choice(len(result.trajectory), count)
-        frame = influence_over_snapshots(
+    def compute():
+        return influence_over_snapshots(
             result.model,
             result.vocabulary,
             _ids(result),
             result.trajectory,
-            snaps,
+            snapshot_choice(len(result.trajectory), count),
             label_names=result.label_names,
             epochs=result.epochs,
             progress=progress,
@@ -66,9 +70,9 @@ def growth(result, occlude: str, max_texts: int, count: int, progress=None):
             max_texts=int(max_texts),
             seed=int(result.seed),
         )
-        cached = (key, result, frame)
-        st.session_state._influence_growth = cached
-    return cached[2]
+
+    key = (id(result), occlude, int(max_texts), int(count))
+    return _memo("_influence_growth", key, result, compute)
 
 
 def last_growth(result):
@@ -84,3 +88,17 @@ def sample_texts(result, limit: int = 200) -> list[str]:
     texts = validation_texts(result)
     has = (ids >= first).any(axis=1)
     return [t for t, keep in zip(texts, has, strict=True) if keep][:limit] or texts[:limit]
+
+
+def text_effects(result, text: str, occlude: str):
+    """Each token's effect on the run model's prediction for ``text`` (``pe_core.influence``)."""
+    from pe_core.influence import text_effects as effects
+
+    return effects(
+        result.model,
+        result.vocabulary,
+        text,
+        max_len=result.max_len,
+        label_names=result.label_names,
+        occlude=occlude,
+    )

@@ -21,6 +21,7 @@ import streamlit as st
 
 from pe_core.projection import LayoutCache
 from ui import explore, jobs
+from ui.errors import shown_errors
 from ui.runs import ThreadJob, error_text
 from ui.status import eta_text
 
@@ -212,3 +213,17 @@ def _progress(job: MapJob) -> None:
             st.rerun(scope="app")
 
     bar()
+
+
+def ensure(method: str, params: dict, n_ref: int):
+    """The run's map for these settings, or None while it is not ready: PCA is computed here
+    (exact and quick), t-SNE / UMAP show their job (button, progress or error) instead."""
+    key = explore.projection_key(method, params, n_ref)
+    collect()  # a t-SNE / UMAP map that finished in the background meanwhile
+    if key not in st.session_state.projections:
+        if method == "PCA":
+            with shown_errors("Computing the PCA map", "Try fewer reference words."):
+                explore.compute(method, params, n_ref, None)
+        else:
+            show(key, method, params, n_ref)
+    return st.session_state.projections.get(key)  # (store() replaced the dict)
