@@ -90,12 +90,7 @@ if result is not None:
         if result.runs.empty:
             st.warning("The sweep was stopped before its first run finished.")
         else:
-            done = int((result.runs["state"] == "done").sum())
-            stopped = " (stopped early)" if done < len(result.plan.runs) else ""
-            st.success(
-                result.sentence(metric) + f" · {done} of {len(result.plan.runs)} runs{stopped}.",
-                icon=":material/insights:",
-            )
+            st.success(result.outcome(metric), icon=":material/insights:")
             st.plotly_chart(plots.sweep_figure(result.summary, metric), width="stretch")
             st.caption(
                 "Mean over seeds, error bars ± one std. The gap is the final model's accuracy "

@@ -217,6 +217,14 @@ class SweepResult:
         """Where, if anywhere, ``focus`` beats every other arm on ``metric`` (mean over seeds)."""
         return where_it_wins(self.summary, metric, focus)
 
+    def outcome(self, metric: str = "best_val_macro_f1") -> str:
+        """The sentence and how many of the planned runs finished, e.g. "... · 4 of 6 runs
+        (stopped early)."."""
+        done = int((self.runs["state"] == "done").sum())
+        planned = len(self.plan.runs)
+        stopped = " (stopped early)" if done < planned else ""
+        return self.sentence(metric) + f" · {done} of {planned} runs{stopped}."
+
 
 def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean, std (ddof 1; 0 for one seed) and n over seeds per (arm, size)."""

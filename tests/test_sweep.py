@@ -103,6 +103,10 @@ def test_run_table_and_summary_follow_the_runs(tiny_sweep):
     fractions = [e["fraction"] for e in events]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert result.sentence().startswith("dual ")
+    n = len(result.plan.runs)
+    assert result.outcome("best_val_accuracy") == (
+        result.sentence("best_val_accuracy") + f" · {n} of {n} runs."
+    )
 
 
 def test_where_it_wins_names_the_sizes_and_the_noise():
@@ -135,6 +139,8 @@ def test_stop_keeps_finished_runs_and_skips_the_rest():
     )  # fmt: skip
     assert result.runs["state"].tolist() == ["done", "stopped"]
     assert result.summary["arm"].tolist() == ["frozen"]
+    assert result.outcome().endswith(" · 1 of 2 runs (stopped early).")
+    assert result.outcome().startswith(result.sentence())
 
 
 def test_where_it_wins_leaves_the_focus_arms_own_variants_out():
