@@ -147,6 +147,11 @@ def test_vector_uploads_with_bad_names_or_no_content_are_refused(name, data, mes
         loaders.vectors_from_upload(name, data)
 
 
+def test_the_data_directory_lists_only_vector_files():
+    names = ["README.md", "glove.6B.50d.txt", "readme.txt", "w2v.VEC", "tweets.tsv", "g.txt.gz"]
+    assert loaders.vector_files(names) == ["glove.6B.50d.txt", "w2v.VEC", "g.txt.gz"]
+
+
 def test_table_columns_reads_the_header_and_guesses_as_loading_does():
     assert loaders.table_columns("d.csv", b"text,label\nhi,pos\nho,neg\n") == (
         ["text", "label"],
