@@ -296,8 +296,9 @@ def test_typed_path_inside_resolves_and_env_sets_the_root(data_root, monkeypatch
 
 
 def test_data_page_resolves_typed_paths_before_reading():
-    """The only way a typed path reaches a loader on the Data page is through resolve_in_data_dir."""
-    tree = ast.parse((ROOT / "pages" / "data.py").read_text(encoding="utf-8"))
+    """The only way a typed path reaches a loader on the Data page is through resolve_in_data_dir
+    (the page's vector sources, ``ui/vector_sources.py``, hold its path input)."""
+    tree = ast.parse((ROOT / "ui" / "vector_sources.py").read_text(encoding="utf-8"))
     text_inputs = [n for n in _calls(tree) if _call_name(n).endswith("text_input")]
     path_input = [
         n
