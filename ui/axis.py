@@ -43,14 +43,23 @@ def default_words(result, vectors) -> tuple[str, str]:
     return " ".join(pos), " ".join(neg)
 
 
-def init_words(result, vectors) -> None:
-    """Fill the axis word boxes with the defaults the first time (or when left empty)."""
+def _refill(keys: tuple[str, str], defaults: tuple[str, str], memo: str) -> None:
+    """Put ``defaults`` in the two word boxes ``keys`` when they are empty or still hold the
+    defaults of an earlier run (a new run on other vectors gets its own words); words the user
+    typed are kept."""
     s = st.session_state
-    pos, neg = default_words(result, vectors)
-    if not str(s.get("axis_pos") or "").strip():
-        s.axis_pos = pos
-    if not str(s.get("axis_neg") or "").strip():
-        s.axis_neg = neg
+    before = s.get(memo)
+    for key, default, old in zip(keys, defaults, before or (None, None), strict=True):
+        typed = str(s.get(key) or "").strip()
+        if not typed or typed == old:
+            s[key] = default
+    s[memo] = defaults
+
+
+def init_words(result, vectors) -> None:
+    """Fill the axis word boxes with this run's defaults when empty or left at an earlier
+    run's defaults."""
+    _refill(("axis_pos", "axis_neg"), default_words(result, vectors), "_axis_defaults")
 
 
 def view(result, vectors, positive: str, negative: str) -> AxisView:
@@ -74,17 +83,14 @@ PLANE_WORDS = 3000
 
 
 def init_plane_words(vectors) -> None:
-    """Fill the second axis' word boxes with the default (arousal) words the first time."""
+    """Fill the second axis' word boxes with the default (arousal) words, as for the first."""
     from pe_core.semantic_plane import default_plane_words
 
-    s = st.session_state
-    if str(s.get("plane_pos") or "").strip() and str(s.get("plane_neg") or "").strip():
-        return
     try:
         high, low = default_plane_words(vectors)
     except ValueError:
         return  # left empty: the page asks for the words
-    s.plane_pos, s.plane_neg = " ".join(high), " ".join(low)
+    _refill(("plane_pos", "plane_neg"), (" ".join(high), " ".join(low)), "_plane_defaults")
 
 
 def plane(result, vectors, first: AxisView, positive: str, negative: str):

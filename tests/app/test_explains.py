@@ -128,6 +128,18 @@ def test_semantic_axis_defaults_and_typed_words(demo_run):
     assert _map(at)["layout"]["title"]["text"] == "On the axis bad awful hate sad ↔ food"
 
 
+def test_axis_words_follow_a_new_run_unless_typed(demo_run):
+    # A run on other vectors (here: an earlier run whose defaults were other words) must not
+    # keep that run's default words, which may not exist in the new vectors; typed words stay.
+    at = _session(demo_run, "pages/axis.py")
+    at.session_state["_axis_defaults"] = ("positive", "negative")
+    at.session_state["axis_pos"] = "positive"
+    at.session_state["axis_neg"] = "my own words"
+    at.run()
+    assert at.text_input(key="axis_pos").value == "good great love happy"
+    assert at.text_input(key="axis_neg").value == "my own words"
+
+
 def test_semantic_plane_draws_every_chosen_token_on_two_axes(demo_run):
     at = _session(demo_run, "pages/axis.py")
     # The default second axis: the arousal words the demo vectors hold.
