@@ -23,6 +23,7 @@ page = st.navigation(
 )
 urlstate.restore()  # a link or a reload: the view from the URL, the run from the store
 state.init_session()
+state.collect_run()  # a run that ended meanwhile is the result, on any page
 urlstate.publish()
 sidebar.render()
 page.run()

@@ -128,10 +128,10 @@ def live() -> None:
             )
         if view.curves_figure is not None:
             col_curves.plotly_chart(view.curves_figure, width="stretch", key="live_curves")
-        if view.finished and s.get("_live_polling"):
-            s._live_polling = False
-            st.rerun(scope="app")  # stop polling; the sidebar shows the final state
-    s._live_polling = running
+        if view.finished and state.collect_run():
+            # Once per run, however fast it ended: the app's rerun stops the polling and the
+            # sidebar shows the final state.
+            st.rerun(scope="app")
 
 
 live()

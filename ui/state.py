@@ -62,9 +62,26 @@ def require_app(page_file: str) -> None:
         st.switch_page("app.py")
 
 
+def collect_run() -> bool:
+    """Make a run that ended its session's result, whichever page is open (the Train page is
+    not the only one that polls it). True on the rerun that collected it."""
+    s = st.session_state
+    run = s.get("run")
+    if run is None or s.get("_collected_run") == id(run) or not run.done:
+        return False
+    s._collected_run = id(run)
+    if run.result is not None and run.progress()["state"] != "failed":
+        s.result = run.result
+    return True
+
+
 def require_result(nothing_yet: str):
     """The session's last training result; without one, say so, link to Train and stop."""
+    collect_run()  # (app.py does this too; AppTest reruns a page without app.py)
     result = st.session_state.get("result")
+    run = st.session_state.get("run")
+    if result is None and run is not None and not run.done:
+        _wait_for(run)
     if result is None:
         st.info(f"{nothing_yet}: train a model first.", icon=":material/info:")
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
@@ -73,6 +90,25 @@ def require_result(nothing_yet: str):
 
     verdict.previous_setup_note("result")
     return result
+
+
+def _wait_for(run) -> None:
+    """A run started on Train is still going: say so, poll it, redraw the page when it ends."""
+    from ui import status
+
+    st.info(
+        "A run is training: this page fills in as soon as it ends.", icon=":material/hourglass:"
+    )
+
+    @st.fragment(run_every=1.0)
+    def poll() -> None:
+        if run.done:
+            st.rerun(scope="app")  # collect_run() makes the run the session's result
+        st.caption(f"Run · {status.run_status_text()}")
+
+    poll()
+    st.page_link("pages/train.py", label="Watch it on Train", icon=":material/model_training:")
+    st.stop()
 
 
 def init_session() -> None:

@@ -89,6 +89,7 @@ def start_training() -> bool:
         s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
         verdict.remember_setup("result")
     s.result, s.projections, s.drift = None, {}, {}
+    s._collected_run = None  # (an id: a new run may reuse the freed old one's)
     s._live_frames, s._nb_memo = None, {}
     forget = jobs.forgetting(_RUN_KEYS)
 

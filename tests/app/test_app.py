@@ -395,11 +395,17 @@ def test_second_session_queues_behind_the_first_and_stop_frees_the_slot():
         _button(second, "Train on the demo").click().run()
         assert second.session_state["run"].progress()["state"] == "queued"
         assert any("Queued: position 1" in p.proto.text for p in second.get("progress"))
+        # The second user leaves Train while queued: Explore says a run is coming, not
+        # "train a model first", and draws the map once it ends, without a visit to Train.
+        second.switch_page("pages/explore.py").run()
+        assert [i.value for i in second.info][0].startswith("A run is training")
+        assert not second.get("plotly_chart")
         _button(first, "Stop").click().run()
         _wait_until(first, lambda a: a.session_state["run"].done, timeout=60)
         _wait_until(second, lambda a: a.session_state["run"].done)
         assert first.session_state["run"].progress()["state"] == "stopped"
         assert second.session_state["result"].state == "done"
+        assert second.get("plotly_chart") and _errors(second) == []
         assert second.session_state["result"] is not first.session_state["run"].result
     finally:
         set_max_concurrent_runs(before)
