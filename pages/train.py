@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core.choices import ENCODERS, OPTIMIZERS
-from ui import state, training, verdict
+from ui import preview, state, training, verdict
 from ui.errors import shown_errors
 from ui.live import live_view
 
@@ -84,7 +84,13 @@ run = s.run
 running = training.is_running(run)
 
 
-@st.fragment(run_every=1.0 if running else None)
+# Before any run, the fragment polls once more after the first page to draw the map preview
+# (ui/preview.py): the first page's script stays light, and the chart code is loaded before
+# the click instead of after it.
+preview_pending = s.get("run") is None and not s.get("_preview_shown")
+
+
+@st.fragment(run_every=1.0 if running or preview_pending else None)
 def live() -> None:
     """Polls the run: progress bar, curves, the map at the latest snapshot."""
     with shown_errors("Drawing the run"):
@@ -108,6 +114,7 @@ def live() -> None:
                 "**3 · Watch them move**  \nThe classifier pulls those rows towards the words "
                 "that mean the same; Explore and Neighbours show where they went."
             )
+            _preview()
             return
         st.progress(view.fraction, text=view.text)
         if view.failed:
@@ -126,12 +133,33 @@ def live() -> None:
                 "The run's map: the same words and axes as Explore's PCA map. Tokens still at "
                 "zero (no direction yet) are not drawn until training moves them."
             )
+        elif s.get("_preview_shown") and (figure := preview.reference_figure()) is not None:
+            col_map.plotly_chart(figure, width="stretch", key="live_map")  # until a snapshot
         if view.curves_figure is not None:
             col_curves.plotly_chart(view.curves_figure, width="stretch", key="live_curves")
         if view.finished and state.collect_run():
             # Once per run, however fast it ended: the app's rerun stops the polling and the
             # sidebar shows the final state.
             st.rerun(scope="app")
+
+
+def _preview() -> None:
+    """The map of the reference words alone, from the fragment's second run on (the first
+    run is part of the first page). Once drawn, one full rerun stops the polling."""
+    if not s.get("_preview_due"):
+        s._preview_due = True  # the next poll draws it
+        return
+    figure = preview.reference_figure()
+    if figure is not None:
+        col_map, _ = st.columns([3, 2])
+        col_map.plotly_chart(figure, width="stretch", key="live_map")
+        col_map.caption(
+            "The fixed map: grey points are frozen GloVe words and never move. The trainable "
+            "tokens are drawn here, where their vectors are, once the run has moved them."
+        )
+    if not s.get("_preview_shown"):
+        s._preview_shown = True
+        st.rerun(scope="app")  # a full run, so that the fragment stops polling
 
 
 live()

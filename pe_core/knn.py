@@ -134,7 +134,7 @@ class NeighbourIndex:
         if k >= self.n:
             return np.broadcast_to(np.arange(self.n), values.shape).copy()
         if largest:
-            if self.n >= _BLOCK * max(64, 8 * k):
+            if self.n >= _BLOCK * max(64, 4 * k):
                 return _top_by_blocks(values, k)
             return np.argpartition(values, self.n - k, axis=1)[:, self.n - k :]
         return np.argpartition(values, k - 1, axis=1)[:, :k]

@@ -39,3 +39,25 @@ def test_all_zero_rows_stay_zero_when_normalised():
 def test_an_unknown_metric_is_refused():
     with pytest.raises(ValueError, match="metric must be one of cosine, euclidean; got 'l1'"):
         NeighbourIndex(np.eye(3), metric="l1")
+
+
+def test_large_k_uses_the_block_selection_and_equals_brute_force_with_ties():
+    # Rows tiled 8 times (as the scale benchmark tiles GloVe): every cosine is tied 8 ways, and
+    # k = 150 is large enough for the block selection (n >= 64 * 4k) but not a block multiple.
+    from pe_core import knn
+
+    rng = np.random.default_rng(4)
+    matrix = np.tile(rng.normal(size=(5_003, 12)).astype(np.float32), (8, 1))
+    queries = rng.normal(size=(5, 12)).astype(np.float32)
+    index = NeighbourIndex(matrix, metric="cosine")
+    assert index.n >= knn._BLOCK * 4 * 150  # the block path is the one tested
+    idx, score = index.query(queries, k=150)
+    want_idx, want_score = _brute(matrix, queries, 150)
+    np.testing.assert_allclose(score, want_score, rtol=0, atol=1e-6)
+    # Ties may pick other copies at the k-th value only; above it the words are the same.
+    for q, got, want, s in zip(queries, idx, want_idx, want_score, strict=True):
+        above = s > s[-1] + 1e-6
+        assert set(got[above].tolist()) == set(want[above].tolist())
+        assert len(set(got.tolist())) == 150  # distinct rows, each with the cosine it reports
+        true = normalise_rows(matrix[got]) @ normalise_rows(q[None])[0]
+        np.testing.assert_allclose(true, s, rtol=0, atol=1e-6)

@@ -1,0 +1,46 @@
+"""The Train page's map before a run has a snapshot: the fixed reference words alone.
+
+The browser loads its chart code (plotly.js) with the first chart a page draws: about a second
+on the demo machine, and on the first click it came on top of the run's start. Drawn by the
+live fragment's first poll after the first page (so the first page's script stays light), this
+preview loads it before the click. It is the run's own map: the same reference words and axes
+as the live map the run will draw (``training.live_projector`` fitted on the same vocabulary), only
+without tokens, and it says so.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+
+TITLE = "PCA map · the fixed reference words (the tokens appear once the run moves them)"
+
+
+def reference_figure():
+    """The preview figure for the session's vectors and vocabulary (memoised per both);
+    None when no vectors or dataset are loaded."""
+    s = st.session_state
+    if s.get("vectors") is None or s.get("dataset") is None:
+        return None
+    vocab = state.current_vocabulary()
+    # The vocabulary's own memo key (data version, tokenizer, options, seed): plain values, so
+    # the memo keeps no old vectors alive.
+    key = s._vocab_cache[0]
+    memo = s.get("_preview_map")
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    import pandas as pd
+
+    from pe_core import plots
+    from ui.training import live_projector
+
+    projector = live_projector(s.vectors, vocab)
+    no_tokens = pd.DataFrame(
+        {c: pd.Series([], dtype=float if c in ("x", "y") else object) for c in plots.MAP_COLUMNS}
+    )
+    figure = plots.paths_figure(
+        no_tokens, projector.embedding_, projector.words_, title=TITLE, height=560
+    )
+    s._preview_map = (key, figure)
+    return figure
