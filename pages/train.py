@@ -96,25 +96,7 @@ def live() -> None:
     with shown_errors("Drawing the run"):
         view = live_view()
         if view is None:
-            st.info(
-                f"Press **{label}** to start: it takes well under a minute on the demo, and "
-                "the map fills in while it runs.",
-                icon=":material/info:",
-            )
-            steps = st.columns(3)
-            steps[0].markdown(
-                "**1 · Frozen words**  \nEvery pretrained (GloVe) word keeps its vector: the "
-                "grey points of the map never move."
-            )
-            steps[1].markdown(
-                "**2 · Trainable tokens**  \n`<unk>`, special tokens such as `<url>` or "
-                "`<smile>`, emoji and frequent unknown words get their own rows."
-            )
-            steps[2].markdown(
-                "**3 · Watch them move**  \nThe classifier pulls those rows towards the words "
-                "that mean the same; Explore and Neighbours show where they went."
-            )
-            _preview()
+            preview.intro(label)
             return
         st.progress(view.fraction, text=view.text)
         if view.failed:
@@ -141,25 +123,6 @@ def live() -> None:
             # Once per run, however fast it ended: the app's rerun stops the polling and the
             # sidebar shows the final state.
             st.rerun(scope="app")
-
-
-def _preview() -> None:
-    """The map of the reference words alone, from the fragment's second run on (the first
-    run is part of the first page). Once drawn, one full rerun stops the polling."""
-    if not s.get("_preview_due"):
-        s._preview_due = True  # the next poll draws it
-        return
-    figure = preview.reference_figure()
-    if figure is not None:
-        col_map, _ = st.columns([3, 2])
-        col_map.plotly_chart(figure, width="stretch", key="live_map")
-        col_map.caption(
-            "The fixed map: grey points are frozen GloVe words and never move. The trainable "
-            "tokens are drawn here, where their vectors are, once the run has moved them."
-        )
-    if not s.get("_preview_shown"):
-        s._preview_shown = True
-        st.rerun(scope="app")  # a full run, so that the fragment stops polling
 
 
 live()

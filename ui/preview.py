@@ -44,3 +44,47 @@ def reference_figure():
     )
     s._preview_map = (key, figure)
     return figure
+
+
+def intro(label: str) -> None:
+    """What the Train page shows before any run: how to start, the three ideas, and (from the
+    fragment's second run on) the preview map."""
+    st.info(
+        f"Press **{label}** to start: it takes well under a minute on the demo, and "
+        "the map fills in while it runs.",
+        icon=":material/info:",
+    )
+    steps = st.columns(3)
+    steps[0].markdown(
+        "**1 · Frozen words**  \nEvery pretrained (GloVe) word keeps its vector: the "
+        "grey points of the map never move."
+    )
+    steps[1].markdown(
+        "**2 · Trainable tokens**  \n`<unk>`, special tokens such as `<url>` or "
+        "`<smile>`, emoji and frequent unknown words get their own rows."
+    )
+    steps[2].markdown(
+        "**3 · Watch them move**  \nThe classifier pulls those rows towards the words "
+        "that mean the same; Explore and Neighbours show where they went."
+    )
+    _draw_preview()
+
+
+def _draw_preview() -> None:
+    """The map of the reference words alone, from the fragment's second run on (the first
+    run is part of the first page). Once drawn, one full rerun stops the polling."""
+    s = st.session_state
+    if not s.get("_preview_due"):
+        s._preview_due = True  # the next poll draws it
+        return
+    figure = reference_figure()
+    if figure is not None:
+        col_map, _ = st.columns([3, 2])
+        col_map.plotly_chart(figure, width="stretch", key="live_map")
+        col_map.caption(
+            "The fixed map: grey points are frozen GloVe words and never move. The trainable "
+            "tokens are drawn here, where their vectors are, once the run has moved them."
+        )
+    if not s.get("_preview_shown"):
+        s._preview_shown = True
+        st.rerun(scope="app")  # a full run, so that the fragment stops polling
