@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import html
 
+# Characters Streamlit's markdown acts on even inside an HTML span (a backslash escaped the
+# closing tag of a chip on real tweets, so every later chip fell into one box; `$` starts
+# math, `*` `_` `~` emphasis): drawn as entities, so a token shows as exactly its text.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\*_`~$[]"})
+
+
+def _text(token: str) -> str:
+    """A token as literal HTML text, for st.markdown as for st.html."""
+    return html.escape(token).translate(_MARKDOWN)
+
 
 def token_spans(pairs, vectors, colors: dict[str, str]) -> str:
     """HTML for ``Tokenizer.tokenize_with_rules`` output.
@@ -13,7 +23,7 @@ def token_spans(pairs, vectors, colors: dict[str, str]) -> str:
     """
     parts = []
     for token, rule in pairs:
-        text = html.escape(token)
+        text = _text(token)
         if rule is not None:
             color, title = colors["special"], f"special token (rule: {rule})"
         elif token in vectors:
@@ -41,7 +51,7 @@ def token_chips(tokens, kinds, colors: dict[str, str], limit: int = 300) -> str:
         color = colors.get(kind, "#888888")
         chips.append(
             f'<span class="pe-tok" style="border-color:{color};color:{color}" '
-            f'title="{html.escape(kind)}">{html.escape(token)}</span>'
+            f'title="{html.escape(kind)}">{_text(token)}</span>'
         )
     more = f" … and {len(tokens) - limit:,} more" if len(tokens) > limit else ""
     return " ".join(chips) + more
@@ -65,6 +75,6 @@ def effect_spans(frame, scale: float | None = None) -> str:
         parts.append(
             f'<span class="pe-tok" style="background:rgba({rgb},{alpha:.2f});border:{border};'
             f'font-weight:{600 if kind != "frozen" else 400}" title="{html.escape(title)}">'
-            f"{html.escape(token)}</span>"
+            f"{_text(token)}</span>"
         )
     return " ".join(parts)
