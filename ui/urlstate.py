@@ -30,6 +30,7 @@ VIEW_PARAMS: dict[str, tuple[str, Any]] = {
 STORED_KEYS = (
     "result",
     "run_vectors",
+    "run_texts",  # Influence measures on the texts the run's validation indices point into
     "comparison",
     "_run_labels",
     "_setup_of_result",

@@ -222,6 +222,7 @@ def test_the_view_is_in_the_url_and_a_reload_gets_the_run_back(demo_run):
     vectors, result = demo_run
     at = AppTest.from_function(_url_harness)
     at.session_state["result"], at.session_state["run_vectors"] = result, vectors
+    at.session_state["run_texts"] = texts = ["a text", "another"]  # Influence needs them
     at.session_state["explore_focus"], at.session_state["opt_trails"] = "<smile>", False
     at.session_state["axis_pos"] = "good great"
     at.run()
@@ -238,6 +239,7 @@ def test_the_view_is_in_the_url_and_a_reload_gets_the_run_back(demo_run):
     again.run()
     assert again.session_state["result"] is result
     assert again.session_state["run_vectors"] is vectors
+    assert again.session_state["run_texts"] is texts
     assert again.session_state["explore_focus"] == "<smile>"
     assert again.session_state["opt_trails"] is False
     assert dict(again.query_params)["run"] == params["run"]
