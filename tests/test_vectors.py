@@ -118,6 +118,14 @@ def test_max_words_keeps_first_rows(tmp_path):
     assert any("first 2 rows" in n for n in v.notes)
 
 
+def test_max_words_above_the_file_length_reads_all_and_says_nothing(tmp_path):
+    # The app asks for 50,000 rows; an 8,453-row file was told it was "read the first 50,000
+    # rows only", as if cut short.
+    v = load_vectors(write(tmp_path / "g.txt", glove_text()), max_words=50, cache=False)
+    assert_rows(v)
+    assert not [n for n in v.notes if "max_words" in n]
+
+
 def test_dim_mismatch(tmp_path):
     with pytest.raises(ValueError, match="3-dimensional vectors but dim=50"):
         load_vectors(write(tmp_path / "g.txt", glove_text()), dim=50, cache=False)

@@ -59,7 +59,7 @@ def parse_file(
         notes.append(
             f"the header announced {layout.header[0]:,} rows, the file has {rows.matrix.shape[0]:,}"
         )
-    if max_words is not None:
+    if max_words is not None and rows.matrix.shape[0] >= max_words:  # (a shorter file: all)
         notes.append(f"read the first {max_words:,} rows only (max_words)")
     return Vectors(
         words,
