@@ -72,7 +72,7 @@ def live_view() -> LiveView | None:
             proj.embedding_,
             proj.words_,
             title=f"PCA map · snapshot {len(frame.snapshot.unique()) - 1}"
-            + (" · OOV words not drawn (many tokens; switch them on in Explore)" if hidden else ""),
+            + (" · OOV words hidden (switch them on in Explore)" if hidden else ""),
             height=560,
         )
     if p["history"]:

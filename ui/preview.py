@@ -14,7 +14,7 @@ import streamlit as st
 
 from ui import state
 
-TITLE = "PCA map · the fixed reference words (the tokens appear once the run moves them)"
+TITLE = "PCA map · fixed reference words; tokens appear as the run moves them"
 
 
 def reference_figure():
