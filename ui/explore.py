@@ -5,18 +5,20 @@ most frequent words), never from where the tokens went, so the Train page's live
 Explore map at the same method and size are the same map: same words, same axes, the same
 projector object for PCA. A projection is stored in ``st.session_state.projections`` (per
 user); the reference layouts themselves are reused through the ``LayoutCache`` that the
-caller passes in (memory + disk, keyed by the data; ``ui.mapjobs.LAYOUTS`` in the app). PCA is computed in the page (milliseconds); t-SNE and UMAP in a background
+caller passes in (memory + disk, keyed by the data; ``ui.mapjobs.layouts()`` in the app). PCA is computed in the page (milliseconds); t-SNE and UMAP in a background
 job (``ui.mapjobs``) that calls :func:`build_projection` and hands the map to :func:`store`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import streamlit as st
+
+if TYPE_CHECKING:  # (pandas is not imported for the first page: 0.25 s of it)
+    import pandas as pd
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 #: Reference words of the run's map (the live map on Train and Explore's default).

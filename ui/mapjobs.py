@@ -7,7 +7,7 @@ training run (``ui.runs.REGISTRY``), and the pages poll it with ``st.fragment(ru
 while the user keeps using them: other maps already computed stay one click away.
 
 The fitted reference layouts are shared by every session through one ``LayoutCache``
-(:data:`LAYOUTS`: memory and disk, keyed by the data); the job and the finished map belong to
+(:func:`layouts`: memory and disk, keyed by the data); the job and the finished map belong to
 the session.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from pe_core.projection import LayoutCache
 from ui import explore, jobs
 from ui.errors import shown_errors
 from ui.runs import ThreadJob, error_text
@@ -29,9 +28,19 @@ from ui.status import eta_text
 FIT_SHARE = 0.9
 #: Seconds between two polls of a running fit.
 POLL_SECONDS = 1.0
-#: The app's layouts, shared by every session: a map another session (or an earlier server)
-#: fitted is reused, from memory or from ``PE_LAB_CACHE``/layouts.
-LAYOUTS = LayoutCache()
+_layouts: Any = None
+
+
+def layouts():
+    """The app's ``LayoutCache``, shared by every session: a map another session (or an earlier
+    server) fitted is reused, from memory or from ``PE_LAB_CACHE``/layouts. Made on first use:
+    importing ``pe_core.projection`` loads pandas, which the first page must not wait for."""
+    global _layouts
+    if _layouts is None:
+        from pe_core.projection import LayoutCache
+
+        _layouts = LayoutCache()
+    return _layouts
 
 
 class FitStopped(Exception):
@@ -78,7 +87,7 @@ class MapJob(ThreadJob):
         idx, result, vectors = self._args
         try:
             proj = explore.build_projection(
-                self.method, self.params, idx, result, vectors, self._on_progress, cache=LAYOUTS
+                self.method, self.params, idx, result, vectors, self._on_progress, cache=layouts()
             )
             self._phase = "regions"
             self._set(fraction=0.99, message="naming the regions")

@@ -193,7 +193,7 @@ def test_the_second_fit_of_the_same_map_reuses_the_shared_layout(demo_run, monke
     ``LayoutCache`` instead of fitting, and the layout is on disk for the next server."""
     from pe_core.projection import LayoutCache, default_cache_dir
 
-    monkeypatch.setattr(mapjobs, "LAYOUTS", LayoutCache())
+    monkeypatch.setattr(mapjobs, "_layouts", LayoutCache())
     vectors, result = demo_run
     params = {"perplexity": 10, "n_iter": 50, "early_exaggeration_iter": 25}
     idx = explore.run_reference(vectors, result.vocabulary, 300)
