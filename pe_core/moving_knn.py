@@ -47,27 +47,62 @@ class MovingTopK:
 
         A zero row has no direction: it gets indices 0..k-1 and cosines 0, and ``zero`` True.
         """
+        return self.query_many([rows])[0]
+
+    def query_many(self, snapshots) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`query` of each of ``snapshots`` (a list of (n, d) arrays), in order.
+
+        The answers, and every row's searches, are exactly those of calling :meth:`query` on
+        each in turn; only the whole-vocabulary products are grouped. A product of a few rows
+        reads the whole V x d matrix as one of 30 rows does (160 MB at 400,000 x 100), so the
+        rows' searches are made in rounds: each round searches every row at the first snapshot
+        its candidates cannot answer, all in one product.
+        """
+        units, zeros = (
+            zip(*(self._unit(s) for s in snapshots), strict=True) if snapshots else ((), ())
+        )
+        n = len(units[0]) if units else 0
+        self._prepare(n, units[0].shape[1] if units else 0)
+        out = [self._placeholders(n) + (z,) for z in zeros]
+        done = np.zeros(n, np.int64)  # per row: snapshots answered so far
+        while (done < len(units)).any():
+            waiting = np.full(n, -1)  # per row: the snapshot it must be searched at
+            for j, (unit, zero) in enumerate(zip(units, zeros, strict=True)):
+                rows = np.flatnonzero((done == j) & (waiting < 0))
+                idx, sim, _ = out[j]
+                free = rows[zero[rows]]
+                done[free] += 1
+                rows = rows[~zero[rows]]
+                known = rows[~np.isnan(self._floor[rows])]
+                ok = self._reuse(known, unit, idx, sim)
+                done[rows[ok[rows]]] += 1
+                waiting[rows[~ok[rows]]] = j
+            todo = np.flatnonzero(waiting >= 0)
+            if len(todo):
+                self._search(todo, np.stack([units[waiting[r]][r] for r in todo]), waiting, out)
+                done[todo] += 1
+        return out
+
+    def _unit(self, rows) -> tuple[np.ndarray, np.ndarray]:
         rows = np.asarray(rows, dtype=np.float32)
-        n, d = rows.shape
-        if self._cand is None or len(self._cand) != n:
-            if self.candidates is None:  # as many as fit the memory bound, 4k to 1,024
-                fit = _CANDIDATE_BYTES // (4 * d * max(1, n))
-                self.m = int(min(self.index.n, max(4 * self.k, min(1024, fit))))
-            self._cand = np.zeros((n, self.m), np.int64)
-            self._cand_vecs = np.zeros((n, self.m, d), np.float32)
-            self._ref = np.zeros((n, d), np.float32)
-            self._floor = np.full(n, np.nan)
         norms = np.linalg.norm(rows, axis=1)
         zero = norms == 0
-        unit = rows / np.where(zero, 1.0, norms)[:, None]
+        return rows / np.where(zero, 1.0, norms)[:, None], zero
+
+    def _placeholders(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.tile(np.arange(self.k, dtype=np.int32), (n, 1))
-        sim = np.zeros((n, self.k), np.float32)
-        known = ~zero & ~np.isnan(self._floor)
-        ok = self._reuse(np.flatnonzero(known), unit, idx, sim)
-        todo = np.flatnonzero(~zero & ~ok)
-        if len(todo):
-            self._search(todo, unit, idx, sim)
-        return idx, sim, zero
+        return idx, np.zeros((n, self.k), np.float32)
+
+    def _prepare(self, n: int, d: int) -> None:
+        if self._cand is not None and len(self._cand) == n:
+            return
+        if self.candidates is None:  # as many as fit the memory bound, 4k to 1,024
+            fit = _CANDIDATE_BYTES // (4 * max(1, d) * max(1, n))
+            self.m = int(min(self.index.n, max(4 * self.k, min(1024, fit))))
+        self._cand = np.zeros((n, self.m), np.int64)
+        self._cand_vecs = np.zeros((n, self.m, d), np.float32)
+        self._ref = np.zeros((n, d), np.float32)
+        self._floor = np.full(n, np.nan)
 
     def _reuse(self, rows: np.ndarray, unit: np.ndarray, idx, sim) -> np.ndarray:
         """Answer ``rows`` from their candidates where the bound allows; the mask of those."""
@@ -89,11 +124,15 @@ class MovingTopK:
         self.reused += len(hit)
         return ok
 
-    def _search(self, todo: np.ndarray, unit: np.ndarray, idx, sim) -> None:
-        cand, cand_sim = self.index.query(unit[todo], k=self.m)
+    def _search(self, todo: np.ndarray, queries: np.ndarray, at: np.ndarray, out) -> None:
+        """Whole-vocabulary search of rows ``todo`` (unit ``queries``), row r answering
+        snapshot ``at[r]`` of ``out``; their candidates are refreshed."""
+        cand, cand_sim = self.index.query(queries, k=self.m)
         self.full_searches += len(todo)
-        idx[todo], sim[todo] = cand[:, : self.k], cand_sim[:, : self.k]
-        self._cand[todo], self._ref[todo] = cand, unit[todo]
+        for i, r in enumerate(todo):
+            idx, sim, _ = out[at[r]]
+            idx[r], sim[r] = cand[i, : self.k], cand_sim[i, : self.k]
+        self._cand[todo], self._ref[todo] = cand, queries
         self._cand_vecs[todo] = self.index._prepared[cand]
         # With every word a candidate, nothing lies outside: any bound holds.
         self._floor[todo] = cand_sim[:, -1] if self.m < self.index.n else -np.inf

@@ -40,6 +40,9 @@ STORED_K = 30
 SNAPSHOT_ROW_BUDGET = 200_000
 
 _INDEX_LOCK = threading.Lock()
+# Snapshots the worker searches together at most (those waiting when it is free): one
+# whole-vocabulary product per round of rows instead of one per snapshot.
+_MAX_BATCH = 64
 
 
 def _one_blas_thread():
@@ -109,6 +112,8 @@ class SnapshotNeighbours:
         zero: bool (S, tokens), True where the token's row was all zeros (no direction: its
             neighbours are meaningless and must not be shown).
         seconds: time spent searching, in total (for the benchmarks).
+        full_searches: token rows searched over the whole vocabulary, in total; the other
+            token-snapshots were answered exactly from their candidates (``moving_knn``).
     """
 
     k: int
@@ -116,6 +121,7 @@ class SnapshotNeighbours:
     similarities: np.ndarray
     zero: np.ndarray
     seconds: float = 0.0
+    full_searches: int = 0
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(indices, similarities)`` of the first ``k`` neighbours, (S, tokens, k)."""
@@ -126,7 +132,12 @@ class SnapshotNeighbours:
     def select(self, keep) -> SnapshotNeighbours:
         """The neighbours of the snapshots ``keep`` (indices or a boolean mask)."""
         return SnapshotNeighbours(
-            self.k, self.indices[keep], self.similarities[keep], self.zero[keep], self.seconds
+            self.k,
+            self.indices[keep],
+            self.similarities[keep],
+            self.zero[keep],
+            self.seconds,
+            self.full_searches,
         )
 
 
@@ -161,6 +172,11 @@ class NeighbourRecorder:
         self._thread = None
         self.background = bool(background)
 
+    @property
+    def full_searches(self) -> int:
+        """Token rows searched over the whole vocabulary so far (not answered from candidates)."""
+        return self._search.full_searches
+
     def search(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Top-k of one snapshot's rows (tokens, d): int32 indices, float32 cosines, zero mask
         (zero rows have no direction: placeholder indices 0..k-1, cosines 0)."""
@@ -188,16 +204,41 @@ class NeighbourRecorder:
             self._work_loop()
 
     def _work_loop(self) -> None:
-        while (item := self._queue.get()) is not None:
-            seq, rows = item
+        import queue
+
+        ended = False
+        while not ended:
+            batch = [self._queue.get()]
+            while batch[-1] is not None and len(batch) < _MAX_BATCH:
+                try:  # every snapshot waiting: searched together, fewer products of the matrix
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            ended = batch[-1] is None
             with self._lock:
-                if seq in self._dropped or self._error is not None:
+                batch = [i for i in batch if i is not None and i[0] not in self._dropped]
+                if self._error is not None or not batch:
                     continue
+            try:
+                self._store_many(batch)
+            except Exception:  # noqa: BLE001 - one by one: the ones before the bad one are kept
+                self._store_each(batch)
+
+    def _store_each(self, batch) -> None:
+        for seq, rows in batch:
             try:
                 self._store(seq, self.search(rows))
             except BaseException as err:  # noqa: BLE001 - re-raised by finish()
                 with self._lock:
                     self._error = err
+                return
+
+    def _store_many(self, batch) -> None:
+        t0 = time.perf_counter()
+        found = self._search.query_many([rows for _, rows in batch])
+        self.seconds += time.perf_counter() - t0
+        for (seq, _), one in zip(batch, found, strict=True):
+            self._store(seq, one)
 
     def _store(self, seq: int, found: tuple) -> None:
         with self._lock:
@@ -231,15 +272,20 @@ class NeighbourRecorder:
             raise self._error
 
     @staticmethod
-    def stack(parts, num_tokens: int, k: int, seconds: float) -> SnapshotNeighbours:
+    def stack(
+        parts, num_tokens: int, k: int, seconds: float, full_searches: int = 0
+    ) -> SnapshotNeighbours:
         """A :class:`SnapshotNeighbours` from the per-snapshot results of :meth:`search`."""
         if not parts:
             empty = np.zeros((0, num_tokens, k), np.int32)
+            zero = np.zeros((0, num_tokens), bool)
             return SnapshotNeighbours(
-                k, empty, empty.astype(np.float32), np.zeros((0, num_tokens), bool), seconds
+                k, empty, empty.astype(np.float32), zero, seconds, full_searches
             )
         idx, sim, zero = zip(*parts, strict=True)
-        return SnapshotNeighbours(k, np.stack(idx), np.stack(sim), np.stack(zero), seconds)
+        return SnapshotNeighbours(
+            k, np.stack(idx), np.stack(sim), np.stack(zero), seconds, full_searches
+        )
 
 
 def stored_neighbours(result, vectors=None):

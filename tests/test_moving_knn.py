@@ -40,3 +40,32 @@ def test_a_big_move_searches_again_and_a_zero_row_has_no_neighbours():
     want_idx, _ = index.query(jumped[:1], k=5)
     assert sorted(idx[0].tolist()) == sorted(want_idx[0].tolist())
     assert moving.full_searches == 3  # two first searches, then the jump
+
+
+def test_query_many_answers_as_query_in_turn_with_fewer_products(monkeypatch):
+    rng = np.random.default_rng(5)
+    index = NeighbourIndex(rng.normal(size=(2_000, 8)).astype(np.float32), metric="cosine")
+    rows = rng.normal(size=(6, 8)).astype(np.float32)
+    snaps = []
+    for step in range(12):  # drift, with jumps of single rows, and a row that starts at zero
+        rows = rows + 0.02 * rng.normal(size=rows.shape).astype(np.float32)
+        if step % 3 == 2:
+            rows[step % 6] = rng.normal(size=8)
+        snap = rows.copy()
+        if step < 4:
+            snap[5] = 0.0
+        snaps.append(snap)
+    one, many = MovingTopK(index, k=7, candidates=30), MovingTopK(index, k=7, candidates=30)
+    want = [one.query(s) for s in snaps]
+    calls = []
+    original = index.query
+    monkeypatch.setattr(index, "query", lambda q, k: calls.append(len(q)) or original(q, k=k))
+    got = many.query_many(snaps[:5]) + many.query_many(snaps[5:])
+    for (wi, ws, wz), (gi, gs, gz) in zip(want, got, strict=True):
+        np.testing.assert_array_equal(gi, wi)
+        np.testing.assert_allclose(gs, ws, atol=1e-6)
+        np.testing.assert_array_equal(gz, wz)
+    assert (many.full_searches, many.reused) == (one.full_searches, one.reused)
+    assert sum(calls) == one.full_searches and len(calls) < 12
+    exact, _ = index.query(snaps[-1], k=7)
+    np.testing.assert_array_equal(got[-1][0], exact)

@@ -32,6 +32,24 @@ def test_every_snapshot_has_its_exact_top_k_over_the_whole_vocabulary(result):
         np.testing.assert_allclose(nb.similarities[s][moving], sim, rtol=1e-5, atol=1e-6)
         np.testing.assert_array_equal(nb.similarities[s][~moving], 0.0)
     assert nb.seconds > 0
+    assert 0 < nb.full_searches <= int((~nb.zero).sum())
+
+
+def test_an_unmoved_snapshot_is_answered_without_a_whole_vocabulary_search():
+    from pe_core.stored_neighbours import NeighbourRecorder
+
+    rng = np.random.default_rng(4)
+    vectors = Vectors([f"w{i}" for i in range(500)], rng.standard_normal((500, 8)))
+    rows = rng.standard_normal((4, 8)).astype(np.float32)
+    rows[2] = 0.0  # no direction: never searched
+    recorder = NeighbourRecorder(vectors, k=5, background=False)
+    recorder.submit(0, rows)
+    recorder.submit(1, rows.copy())  # the same rows again: all three from their candidates
+    assert recorder.full_searches == 3
+    stacked = recorder.stack(recorder.results([0, 1]), 4, 5, 0.1, recorder.full_searches)
+    assert stacked.full_searches == 3
+    np.testing.assert_array_equal(stacked.indices[0], stacked.indices[1])
+    assert stacked.select([1]).full_searches == 3
 
 
 def test_drift_and_map_read_the_stored_neighbours_instead_of_searching(result, monkeypatch):

@@ -159,9 +159,8 @@ class Trainer:
         shape = (0, len(self.tokens), dim)
         neighbours = None
         if self.recorder is not None:
-            neighbours = self.recorder.stack(
-                found, len(self.tokens), self.recorder.k, self.recorder.seconds
-            )
+            rec = self.recorder
+            neighbours = rec.stack(found, len(self.tokens), rec.k, rec.seconds, rec.full_searches)
         return {
             "trajectory": np.stack(rows) if rows else np.zeros(shape, np.float32),
             "steps": np.asarray(steps, dtype=np.int64),
