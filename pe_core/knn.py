@@ -110,18 +110,19 @@ class NeighbourIndex:
 
     def _query_block(self, q: np.ndarray, k: int, excluded: np.ndarray):
         if self.metric == "cosine":
-            # Highest similarity first: partition on the raw scores (no negated copy).
-            sims = normalise_rows(q) @ self._prepared.T
+            # (n, q): the product in the matrix's own row order is ~30 % faster than
+            # q @ prepared.T at n = 400,000, d = 100 (the blocks below read it by columns).
+            sims = self._prepared @ normalise_rows(q).T
             if excluded.size:
-                sims[:, excluded] = -np.inf
-            part = self._top(sims, k, largest=True)
-            score = np.take_along_axis(sims, part, axis=1)
+                sims[excluded] = -np.inf
+            part = _top_columns(sims, k)
+            score = np.take_along_axis(sims.T, part, axis=1)
             order = np.argsort(-score, axis=1, kind="stable")
         else:
             key = self._sq_norms[None, :] - 2.0 * (q @ self._prepared.T)
             if excluded.size:
                 key[:, excluded] = np.inf
-            part = self._top(key, k, largest=False)
+            part = self._smallest(key, k)
             # Recompute the k distances directly: the expanded form loses precision for
             # near-identical vectors, and only k of them are needed.
             diff = self.matrix[part] - q[:, None, :]
@@ -129,37 +130,46 @@ class NeighbourIndex:
             order = np.argsort(score, axis=1, kind="stable")
         return np.take_along_axis(part, order, axis=1), np.take_along_axis(score, order, axis=1)
 
-    def _top(self, values: np.ndarray, k: int, largest: bool) -> np.ndarray:
-        """Column indices of the k largest (or smallest) entries of each row, unordered."""
+    def _smallest(self, values: np.ndarray, k: int) -> np.ndarray:
+        """Column indices of the k smallest entries of each row, unordered."""
         if k >= self.n:
             return np.broadcast_to(np.arange(self.n), values.shape).copy()
-        if largest:
-            if self.n >= _BLOCK * max(64, 4 * k):
-                return _top_by_blocks(values, k)
-            return np.argpartition(values, self.n - k, axis=1)[:, self.n - k :]
         return np.argpartition(values, k - 1, axis=1)[:, :k]
 
 
 _BLOCK = 64
 
 
-def _top_by_blocks(values: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k largest entries of each row, unordered, exactly.
+def _block_for(k: int) -> int:
+    """Block length for the top-k selection: 64 for small k; 16 above 64, where gathering
+    k blocks of 64 (65,536 values per query at k = 1,024) cost more than the finer maxima."""
+    return _BLOCK if k <= 64 else 16
 
-    A block whose maximum is below the k-th largest value holds none of the k largest, and
-    at most k blocks have a maximum at or above it: so the k blocks with the largest maxima
-    hold them all. One pass for the block maxima plus a partition of k x 64 candidates is
-    several times cheaper than partitioning 400,000 columns.
+
+def _top_columns(values: np.ndarray, k: int) -> np.ndarray:
+    """Row indices of the k largest entries of each column of ``values`` (n, q), exactly,
+    unordered, as a (q, k) array.
+
+    A block of rows whose maximum is below the k-th largest value holds none of the k
+    largest, and at most k blocks have a maximum at or above it: so the k blocks with the
+    largest maxima hold them all. One pass for the block maxima plus a partition of k blocks
+    is several times cheaper than partitioning 400,000 values per query.
     """
-    q, n = values.shape
-    full = n // _BLOCK * _BLOCK
-    maxima = values[:, :full].reshape(q, -1, _BLOCK).max(axis=2)
-    blocks = np.argpartition(maxima, maxima.shape[1] - k, axis=1)[:, -k:]
-    cols = (blocks[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(q, -1)
-    cols = np.concatenate([cols, np.broadcast_to(np.arange(full, n), (q, n - full))], axis=1)
-    cand = np.take_along_axis(values, cols, axis=1)
+    n, q = values.shape
+    if k >= n:
+        return np.broadcast_to(np.arange(n), (q, n)).copy()
+    block = _block_for(k)
+    if n < block * max(64, 4 * k):
+        return np.argpartition(values.T, n - k, axis=1)[:, n - k :]
+    full = n // block * block
+    maxima = values[:full].reshape(-1, block, q).max(axis=1)  # (blocks, q)
+    top = np.argpartition(maxima, len(maxima) - k, axis=0)[len(maxima) - k :]  # (k, q)
+    rows = (top[:, None, :] * block + np.arange(block)[None, :, None]).reshape(-1, q)
+    tail = np.broadcast_to(np.arange(full, n)[:, None], (n - full, q))
+    rows = np.ascontiguousarray(np.concatenate([rows, tail]).T)  # (q, candidates)
+    cand = np.take_along_axis(values.T, rows, axis=1)
     best = np.argpartition(cand, cand.shape[1] - k, axis=1)[:, -k:]
-    return np.take_along_axis(cols, best, axis=1)
+    return np.take_along_axis(rows, best, axis=1)
 
 
 def nearest(

@@ -158,15 +158,17 @@ def test_neighbour_drift_errors():
 
 @pytest.mark.parametrize("n", [64 * 640, 64 * 640 + 37])
 def test_block_top_k_is_exact_on_large_matrices(n):
-    from pe_core.knn import _top_by_blocks
+    from pe_core.knn import _top_columns
 
     values = np.random.default_rng(n).normal(size=(5, n)).astype(np.float32)
     values[0, 100:110] = 9.0  # the whole top-10 of row 0 inside one block
-    for k in (1, 10, 30):
-        want = np.sort(values, axis=1)[:, n - k :]  # the k largest values (ties in row 0)
-        got = np.take_along_axis(values, _top_by_blocks(values, k), axis=1)
+    values[1, 200:300] = 8.0  # a top-100 over several blocks of 16 (the block for k > 64)
+    for k in (1, 10, 30, 100):
+        want = np.sort(values, axis=1)[:, n - k :]  # the k largest values (ties in rows 0, 1)
+        top = _top_columns(np.ascontiguousarray(values.T), k)
+        got = np.take_along_axis(values, top, axis=1)
         np.testing.assert_array_equal(np.sort(got, axis=1), want)
-        assert len(set(_top_by_blocks(values, k)[1].tolist())) == k
+        assert all(len(set(row.tolist())) == k for row in top)
     index = NeighbourIndex(np.random.default_rng(1).normal(size=(n, 4)))
     q = np.random.default_rng(2).normal(size=(3, 4))
     sims = normalise_rows(q) @ index._prepared.T
