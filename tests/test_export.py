@@ -214,7 +214,13 @@ def test_map_html_without_trails_has_none_in_any_frame():
     fig = plots.animated_map(_map_frame(), np.zeros((3, 2)), ["a", "b", "c"], trails=False)
     html = export.map_html(fig)
     data, _ = _plot_spec(html)
-    assert [t["name"] for t in data] == ["reference words", "special", "oov"]
+    assert [t["name"] for t in data] == [
+        "reference words",
+        "special",
+        "oov",
+        "leader lines",
+        "moved names",
+    ]
     assert not re.search(r'"name":"\w+ trail"', html)
 
 

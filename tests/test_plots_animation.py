@@ -53,7 +53,16 @@ def test_reference_is_static_and_tokens_move():
         assert len(frame.data) == len(frame.traces)
     # Trace layout per kind: trail then tokens; kinds in the fixed order unk, special, oov.
     names = [t.name for t in fig.data[1:]]
-    assert names == ["unk trail", "unk", "special trail", "special", "oov trail", "oov"]
+    assert names == [
+        "unk trail",
+        "unk",
+        "special trail",
+        "special",
+        "oov trail",
+        "oov",
+        "leader lines",
+        "moved names",
+    ]
     last = {t.name: t for t in fig.frames[-1].data}
     assert list(last["special"].x) == [2.0] and list(last["special"].y) == [-4.0]
     np.testing.assert_array_equal(last["special trail"].x, [0.0, 1.0, 2.0, np.nan])
@@ -66,7 +75,12 @@ def test_trail_length_and_no_trails():
     trail = {t.name: t for t in fig.frames[-1].data}["special trail"]
     np.testing.assert_array_equal(trail.x, [2.0, 3.0, 4.0, np.nan])
     fig = animated_map(df, REF_XY, REF_WORDS, trails=False)
-    assert [t.name for t in fig.data] == ["reference words", "special"]
+    assert [t.name for t in fig.data] == [
+        "reference words",
+        "special",
+        "leader lines",
+        "moved names",
+    ]
 
 
 def test_highlight_and_webgl_for_big_references():
@@ -118,6 +132,8 @@ def test_show_frame_puts_that_frames_tokens_title_and_slider_in_the_figure():
         "special",
         "oov trail",
         "oov",
+        "leader lines",
+        "moved names",
     ]
     special = first["data"][names.index("special")]
     frames = fig.to_dict()["frames"]

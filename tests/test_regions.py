@@ -132,7 +132,7 @@ def test_region_labels_never_cover_a_token_name():
     ref, words = _three_groups()
     regions = find_regions(ref, words, n_regions=3, seed=0)
     xy = ref[:, :2] * 10
-    df = _smile_at(10.0, -0.5)
+    df = _smile_at(10.0, -0.75)
     fig = plots.paths_figure(df, xy, words)
     xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
     (name_box,) = plots.text_label_boxes(fig.data, xr, yr)

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pe_core.plots.labels import label_priority, place_labels
+from pe_core.plots.labels import label_priority, place_labels, plot_px
 from pe_core.plots.style import TOP_LEGEND, kinds_in
 from pe_core.plots.traces import (
     WEBGL_THRESHOLD,
     fixed_ranges,
     highlight_trace,
     map_input,
+    moved_name_traces,
     not_trained_note,
     reference_trace,
     token_meta,
@@ -26,15 +27,21 @@ from pe_core.plots.traces import (
 
 
 def _frame_traces(df, snapshot, kinds, highlight, labels, trails, trail_length):
-    """The moving traces of one frame; ``labels`` is None or (xr, yr, label priority)."""
+    """The moving traces of one frame; ``labels`` is None or (xr, yr, label priority,
+    plot size in px)."""
     now = df[df["snapshot"] == snapshot]
-    where = place_labels(now, *labels) if labels else None
+    where = None
+    if labels:
+        xr, yr, priority, px = labels
+        where = place_labels(now, xr, yr, priority, highlight=highlight, plot_px=px)
     traces = []
     for kind in kinds:
         mine = df[df["kind"] == kind]
         if trails:
             traces.append(trail_trace(*trail_xy(mine, snapshot, trail_length), kind))
         traces.append(token_trace(now[now["kind"] == kind], kind, highlight, where))
+    if labels:
+        traces.extend(moved_name_traces(now, highlight, where))
     return traces
 
 
@@ -67,9 +74,10 @@ def animated_map(
             steps when given); one line trace per kind, tokens separated by gaps.
         highlight: words or tokens to emphasise (reference words get labels, tokens a bigger
             outlined marker and the first claim on a label).
-        labels: name the tokens on the map. A label that would overlap one already placed is
-            left out (``place_labels``; hover still names every point): highlighted tokens
-            first, then those that travelled furthest.
+        labels: name the tokens on the map (``place_labels``): every ``<unk>``, special and
+            promoted token, next to its dot or moved with a leader line, never over another
+            name; other kinds where there is room next to the dot (hover names every point).
+            Highlighted tokens first, then those that travelled furthest.
         ref_colors: optional colour per reference point (e.g. word groups).
         start: the snapshot shown before anything is played, "last" (where training took the
             tokens; zero-initialised tokens all sit on one point at the first snapshot) or
@@ -100,7 +108,7 @@ def animated_map(
         raise ValueError(f'start must be "first" or "last", got {start!r}')
     shown = 0 if start == "first" or not snapshots else len(snapshots) - 1
     xr, yr = fixed_ranges(ref_xy, df, margin)
-    placing = (xr, yr, label_priority(df, highlight)) if labels else None
+    placing = (xr, yr, label_priority(df, highlight), plot_px(height)) if labels else None
     args = (kinds, highlight, placing, trails, trail_length)
     fig = go.Figure(data=static + _frame_traces(df, snapshots[shown] if snapshots else 0, *args))
     moving = list(range(len(static), len(fig.data)))

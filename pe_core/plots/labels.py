@@ -1,116 +1,323 @@
-"""Token names on a map: where each label goes without covering another, and the boxes drawn.
+"""Token names on a map: every special token named next to its dot, none covering another.
 
-Boxes are in fractions of the plot area; sizes are measured for a map about 700 x 560 px with
-12 px text and 12 px markers.
+A label first tries the eight places around its dot (above, below, right, left, the corners),
+drawn by plotly's ``textposition`` so it stays attached at any plot width. A place counts only
+if it covers no other label and keeps clear of every other token's dot (with a small margin,
+so the nearest dot to a name is its own). A special token (``REQUIRED_KINDS``) that finds no
+such place is moved: its name goes on rings further out, away from the crowd, or else into a
+column at the side of the plot, and a leader line joins it to its dot. Other kinds (hundreds
+of OOV words) are named only where a place next to the dot is free; hover names every point.
+
+Everything is measured in pixels of a plot about ``PLOT_PX`` in size (12 px text and markers)
+and checked on occupancy grids of ``_CELL`` px cells, so a test costs a constant number of
+cells and placing one frame of k tokens is O(k) after the O(k log k) priority order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-_CHAR_W, _LABEL_H = 0.011, 0.025
-_MARKER_W, _MARKER_H = 0.018, 0.022
+#: Kinds whose every token shown gets a name (moved, with a leader line, when needed).
+REQUIRED_KINDS = ("unk", "special", "promoted")
+#: The plot area assumed when the real one is not known (the Train page's narrow map; a wider
+#: plot only spreads the names further apart).
+PLOT_PX = (560.0, 420.0)
+_CHAR_PX, _WIDE_PX, _TEXT_H = 7.0, 17.0, 14.0
+_MARKER, _BIG_MARKER = 12.0, 18.0
+_GAP, _CLEAR = 2.0, 3.0  # label to own dot; label to any other dot
+_CELL = 1.0
+_RINGS, _ANGLES = 12, 24
+_SLOTS_PER_COLUMN = 60  # at most (a plot 1,000 px tall)
+#: Upper bound of occupancy-grid tests for one token: 8 places beside the dot, the rings
+#: (tried twice: leader line crossing no name, then any) and the side columns. Constant in k,
+#: so a frame of k tokens costs O(k) tests.
+MAX_TESTS_PER_TOKEN = 8 * 3 + 2 * _RINGS * _ANGLES * 4 + 2 * 2 * _SLOTS_PER_COLUMN * 3
 
 
-def _label_width(text: str) -> float:
-    # Characters outside the BMP (emoji) draw about twice as wide as a letter.
-    return _CHAR_W * sum(2 if ord(c) > 0xFFFF else 1 for c in text) + 0.01
+@dataclass(frozen=True)
+class Label:
+    """Where one token's name goes.
 
-
-def _label_boxes(x: float, y: float, w: float):
-    """Candidate (textposition, box) pairs for a label of width ``w`` at point (x, y)."""
-    gap_x, gap_y = _MARKER_W / 2 + 0.004, _MARKER_H / 2 + 0.002
-    if x < w / 2:
-        horizontal, x0 = "right", x - _MARKER_W / 2
-    elif x > 1 - w / 2:
-        horizontal, x0 = "left", x + _MARKER_W / 2 - w
-    else:
-        horizontal, x0 = "center", x - w / 2
-    above = (f"top {horizontal}", (x0, y + gap_y, x0 + w, y + gap_y + _LABEL_H))
-    below = (f"bottom {horizontal}", (x0, y - gap_y - _LABEL_H, x0 + w, y - gap_y))
-    mid = (y - _LABEL_H / 2, y + _LABEL_H / 2)
-    right = ("middle right", (x + gap_x, mid[0], x + gap_x + w, mid[1]))
-    left = ("middle left", (x - gap_x - w, mid[0], x - gap_x, mid[1]))
-    order = [below, above] if y + gap_y + _LABEL_H > 1 else [above, below]
-    order += [left, right] if x + gap_x + w > 1 else [right, left]
-    return order
-
-
-def _overlaps(box, others) -> bool:
-    return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in others)
-
-
-_NOBODY = object()  # the owner of no box: every stored box counts
-
-
-class _BoxGrid:
-    """Boxes bucketed by grid cell, so an overlap test looks only at the boxes nearby.
-
-    Coincident markers (all tokens at the origin before training) share one entry with their
-    count, so a test costs O(cells covered) and placing k labels O(k) on average.
+    ``position``: a plotly ``textposition`` when the name sits next to its dot (drawn with the
+    marker), None when it was moved; then ``x`` / ``y`` (data units) are the centre of the name
+    and ``line`` the leader line's two ends ((x0, y0), (x1, y1)) from the dot to the name.
     """
 
-    def __init__(self, cell_w: float, cell_h: float) -> None:
-        self.cw, self.ch = cell_w, cell_h
-        self.cells: dict[tuple[int, int], dict] = {}
+    position: str | None
+    x: float
+    y: float
+    line: tuple[tuple[float, float], tuple[float, float]] | None = None
 
-    def _span(self, box):
-        i0, i1 = int(np.floor(box[0] / self.cw)), int(np.floor(box[2] / self.cw))
-        j0, j1 = int(np.floor(box[1] / self.ch)), int(np.floor(box[3] / self.ch))
-        return ((i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1))
-
-    def add(self, box, owner=None) -> None:
-        for cell in self._span(box):
-            entry = self.cells.setdefault(cell, {}).setdefault(box, set())
-            entry.add(owner)
-
-    def hits(self, box, owner: object = _NOBODY) -> bool:
-        """True if ``box`` overlaps a stored box not owned only by ``owner``."""
-        for cell in self._span(box):
-            for other, owners in self.cells.get(cell, {}).items():
-                if owners != {owner} and _overlaps(box, (other,)):
-                    return True
-        return False
+    @property
+    def moved(self) -> bool:
+        return self.position is None
 
 
-def place_labels(rows: pd.DataFrame, xr, yr, priority: Sequence[str]) -> dict[str, str | None]:
-    """Where to put each token's text label on one frame, or None where there is no room.
+def plot_px(height: float) -> tuple[float, float]:
+    """The plot area assumed for a map figure ``height`` px tall (title, legend, slider and
+    margins take about 220 px of it)."""
+    return PLOT_PX[0], max(200.0, float(height) - 220.0)
 
-    Greedy, in ``priority`` order (tokens not in it last): a label goes above its point, else
-    below, right or left (turned inwards at the plot's edges), at the first place where it
-    covers neither a label already placed nor another token's marker. ``xr`` / ``yr`` are the
-    fixed axis ranges; boxes are compared in fractions of them, through a grid of cells, so a
-    frame of k tokens costs O(k) on average (not O(k^2)).
+
+def label_width(text: str) -> float:
+    """Pixels a 12 px label takes: emoji and other wide characters about twice a letter."""
+    return sum(_WIDE_PX if ord(c) > 0x2FFF else _CHAR_PX for c in text) + 4.0
+
+
+def _adjacent(r: float, w: float, h: float):
+    """(textposition, box) next to a dot of radius ``r``, box relative to the dot (y up)."""
+    g = r + _GAP
+    return [
+        ("top center", (-w / 2, g, w / 2, g + h)),
+        ("bottom center", (-w / 2, -g - h, w / 2, -g)),
+        ("middle right", (g, -h / 2, g + w, h / 2)),
+        ("middle left", (-g - w, -h / 2, -g, h / 2)),
+        ("top right", (r * 0.7, r * 0.7, r * 0.7 + w, r * 0.7 + h)),
+        ("top left", (-r * 0.7 - w, r * 0.7, -r * 0.7, r * 0.7 + h)),
+        ("bottom right", (r * 0.7, -r * 0.7 - h, r * 0.7 + w, -r * 0.7)),
+        ("bottom left", (-r * 0.7 - w, -r * 0.7 - h, -r * 0.7, -r * 0.7)),
+    ]
+
+
+class _Grid:
+    """Counts per ``_CELL`` px cell over the plot; a box covers the cells it touches."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.w, self.h = width, height
+        self.counts = np.zeros((int(height // _CELL) + 2, int(width // _CELL) + 2), np.int32)
+
+    def _slice(self, box):
+        # Every cell the box touches: two boxes that share a cell are taken to overlap, so a
+        # name never covers another (at worst two names keep a pixel further apart).
+        i0, i1 = int(max(box[0], 0) // _CELL), int(min(box[2], self.w) // _CELL) + 1
+        j0, j1 = int(max(box[1], 0) // _CELL), int(min(box[3], self.h) // _CELL) + 1
+        return slice(j0, j1), slice(i0, i1)
+
+    def add(self, box, n: int = 1) -> None:
+        self.counts[self._slice(box)] += n
+
+    def hits(self, box, minus=None) -> bool:
+        """True if ``box`` covers an occupied cell (after taking away ``minus``: (box, n))."""
+        rows, cols = self._slice(box)
+        part = self.counts[rows, cols]
+        if minus is None:
+            return bool(part.any())
+        part = part.copy()
+        own, n = minus
+        orows, ocols = self._slice(own)
+        r0, r1 = max(rows.start, orows.start), min(rows.stop, orows.stop)
+        c0, c1 = max(cols.start, ocols.start), min(cols.stop, ocols.stop)
+        if r0 < r1 and c0 < c1:
+            part[r0 - rows.start : r1 - rows.start, c0 - cols.start : c1 - cols.start] -= n
+        return bool((part > 0).any())
+
+    def line_hits(self, a, b) -> bool:
+        """True if the segment from ``a`` to ``b`` crosses an occupied cell."""
+        steps = int(np.hypot(b[0] - a[0], b[1] - a[1]) // _CELL) + 2
+        t = np.linspace(0.0, 1.0, steps)
+        xs = np.clip((a[0] + t * (b[0] - a[0])) // _CELL, 0, self.counts.shape[1] - 1)
+        ys = np.clip((a[1] + t * (b[1] - a[1])) // _CELL, 0, self.counts.shape[0] - 1)
+        return bool(self.counts[ys.astype(int), xs.astype(int)].any())
+
+    def add_line(self, a, b) -> None:
+        steps = int(np.hypot(b[0] - a[0], b[1] - a[1]) // _CELL) + 2
+        t = np.linspace(0.0, 1.0, steps)
+        xs = np.clip((a[0] + t * (b[0] - a[0])) // _CELL, 0, self.counts.shape[1] - 1)
+        ys = np.clip((a[1] + t * (b[1] - a[1])) // _CELL, 0, self.counts.shape[0] - 1)
+        self.counts[ys.astype(int), xs.astype(int)] += 1
+
+
+def _inside(box, w: float, h: float) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= w and box[3] <= h
+
+
+def _shift(box, x: float, y: float):
+    return (box[0] + x, box[1] + y, box[2] + x, box[3] + y)
+
+
+def _leader_end(box, x: float, y: float) -> tuple[float, float]:
+    """Where the line from a dot at (x, y) meets its name's box.
+
+    From above or below it ends on the box's top or bottom edge within the middle half of the
+    name, so it still touches the text when the plot is wider than assumed (the name is then
+    narrower than its box, around the same centre).
     """
-    xs = (rows["x"].to_numpy(dtype=float) - xr[0]) / (xr[1] - xr[0])
-    ys = (rows["y"].to_numpy(dtype=float) - yr[0]) / (yr[1] - yr[0])
-    at = {t: (x, y) for t, x, y in zip(rows["token"], xs, ys, strict=True)}
-    at = {t: p for t, p in at.items() if np.isfinite(p).all()}
-    markers = _BoxGrid(_MARKER_W, _MARKER_H)
-    for t, (x, y) in at.items():
-        box = (x - _MARKER_W / 2, y - _MARKER_H / 2, x + _MARKER_W / 2, y + _MARKER_H / 2)
-        markers.add((round(box[0], 9), round(box[1], 9), round(box[2], 9), round(box[3], 9)), t)
-    labels = _BoxGrid(4 * _MARKER_W, _LABEL_H)
-    out: dict[str, str | None] = dict.fromkeys(rows["token"])
+    cx, quarter = (box[0] + box[2]) / 2, (box[2] - box[0]) / 4
+    if y < box[1] or y > box[3]:
+        return min(max(x, cx - quarter), cx + quarter), (box[1] if y < box[1] else box[3])
+    return (box[0] if x < box[0] else box[2]), min(max(y, box[1]), box[3])
+
+
+class _Placer:
+    """One frame's placement state: dots, names and leader lines placed so far (pixels)."""
+
+    def __init__(self, px: dict, sizes: dict, plot_px) -> None:
+        self.w, self.h = plot_px
+        self.px, self.sizes = px, sizes
+        self.dots, self.names, self.lines = (_Grid(self.w, self.h) for _ in range(3))
+        # Dots on the same pixel are one stack: a name next to the stack is next to each.
+        self.stack: dict[tuple[int, int], int] = {}
+        for t, (x, y) in px.items():
+            self.stack[(round(x), round(y))] = self.stack.get((round(x), round(y)), 0) + 1
+            self.dots.add(self._dot_box(t))
+        centre = np.array(list(px.values())).mean(axis=0) if px else np.zeros(2)
+        self.centre = (float(centre[0]), float(centre[1]))
+        self.full = False
+
+    def _dot_box(self, token: str, pad: float = _CLEAR):
+        (x, y), r = self.px[token], self.sizes[token] / 2 + pad
+        return (x - r, y - r, x + r, y + r)
+
+    def _free(self, box, token: str | None = None) -> bool:
+        if not _inside(box, self.w, self.h) or self.names.hits(box) or self.lines.hits(box):
+            return False
+        if token is None:
+            return not self.dots.hits(box)
+        x, y = self.px[token]
+        return not self.dots.hits(
+            box, minus=(self._dot_box(token), self.stack[(round(x), round(y))])
+        )
+
+    def _take(self, box) -> None:
+        self.names.add(box)
+
+    def beside(self, token: str, w: float) -> str | None:
+        """The first free place next to the dot, as a textposition, or None."""
+        x, y = self.px[token]
+        for position, rel in _adjacent(self.sizes[token] / 2, w, _TEXT_H):
+            box = _shift(rel, x, y)
+            if self._free(box, token):
+                self._take(box)
+                return position
+        return None
+
+    def _leader_ok(self, token, box) -> bool:
+        x, y = self.px[token]
+        end = _leader_end(box, x, y)
+        return not self.names.line_hits((x, y), end)
+
+    def _commit_moved(self, token, box):
+        x, y = self.px[token]
+        end = _leader_end(box, x, y)
+        self._take(box)
+        self.lines.add_line((x, y), end)
+        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        # The line starts at the dot's rim, so it never crosses the dot it names.
+        d = np.hypot(end[0] - x, end[1] - y)
+        r = min(self.sizes[token] / 2, d) / max(d, 1e-9)
+        start = (x + (end[0] - x) * r, y + (end[1] - y) * r)
+        return centre, (start, end)
+
+    def on_rings(self, token: str, w: float, strict: bool = True):
+        """A free place further out, away from the crowd, joined by a leader line that
+        crosses no other name (``strict``) or may cross some (the fallback)."""
+        x, y = self.px[token]
+        away = np.arctan2(y - self.centre[1], x - self.centre[0])
+        offsets = np.arange(_ANGLES) * (2 * np.pi / _ANGLES)
+        # Away from the crowd first, then alternating either side of it.
+        order = np.argsort(np.minimum(offsets, 2 * np.pi - offsets), kind="stable")
+        r0 = self.sizes[token] / 2 + _GAP
+        for ring in range(1, _RINGS + 1):
+            radius = r0 + ring * _TEXT_H * 1.2
+            for a in away + offsets[order]:
+                cx, cy = x + radius * np.cos(a), y + radius * np.sin(a)
+                if abs(cy - y) < _TEXT_H / 2 + 2:  # beside the dot: see _leader_end
+                    continue
+                box = (cx - w / 2, cy - _TEXT_H / 2, cx + w / 2, cy + _TEXT_H / 2)
+                if self._free(box) and (not strict or self._leader_ok(token, box)):
+                    return self._commit_moved(token, box)
+        return None
+
+    def in_column(self, token: str, w: float):
+        """A slot in a column at the plot's side nearer the dot (nearest height first)."""
+        x, y = self.px[token]
+        slots = min(int(self.h // (_TEXT_H + 2)), _SLOTS_PER_COLUMN)
+        near = int(min(max(y // (_TEXT_H + 2), 0), slots - 1))
+        order = sorted(range(slots), key=lambda s: abs(s - near))
+        sides = (0, 1) if x < self.w / 2 else (1, 0)
+        for strict in (True, False):  # last resort: over a dot, never over a name
+            for side in sides:
+                x0 = 2.0 if side == 0 else self.w - 2.0 - w
+                for s in order:
+                    box = (x0, s * (_TEXT_H + 2), x0 + w, s * (_TEXT_H + 2) + _TEXT_H)
+                    ok = self._free(box) if strict else not self.names.hits(box)
+                    if ok:
+                        return self._commit_moved(token, box)
+        return None
+
+
+def place_labels(
+    rows: pd.DataFrame,
+    xr,
+    yr,
+    priority: Sequence[str],
+    *,
+    highlight: set[str] | frozenset = frozenset(),
+    plot_px=PLOT_PX,
+) -> dict[str, Label | None]:
+    """Where each token's name goes on one frame (None: not named; hover still names it).
+
+    In ``priority`` order (tokens not in it last): ``highlight`` first, then tokens of
+    ``REQUIRED_KINDS`` (every row when ``rows`` has no ``kind`` column), then the rest: a name next to its dot where that is free (see
+    the module docstring), else, for the required kinds, moved with a leader line. ``xr`` /
+    ``yr`` are the fixed axis ranges, ``plot_px`` the plot area's (width, height) in pixels.
+    """
+    w, h = float(plot_px[0]), float(plot_px[1])
+    xs = (rows["x"].to_numpy(dtype=float) - xr[0]) / (xr[1] - xr[0]) * w
+    ys = (rows["y"].to_numpy(dtype=float) - yr[0]) / (yr[1] - yr[0]) * h
+    px = {t: (x, y) for t, x, y in zip(rows["token"], xs, ys, strict=True)}
+    px = {t: p for t, p in px.items() if np.isfinite(p).all()}
+    kinds = dict(zip(rows["token"], rows["kind"], strict=True)) if "kind" in rows else {}
+    required = {t for t in px if kinds.get(t, REQUIRED_KINDS[0]) in REQUIRED_KINDS}
+    sizes = {t: _BIG_MARKER if t in highlight else _MARKER for t in px}
+    placer = _Placer(px, sizes, (w, h))
     known = set(priority)
-    for token in [t for t in priority if t in at] + [t for t in at if t not in known]:
-        for position, box in _label_boxes(*at[token], _label_width(token)):
-            if not labels.hits(box) and not markers.hits(box, token):
-                labels.add(box)
-                out[token] = position
-                break
+    ranked = [t for t in priority if t in px] + [t for t in px if t not in known]
+    # Highlighted tokens first, then the required kinds, then the rest, each by priority.
+    order = [t for t in ranked if t in highlight]
+    order += [t for t in ranked if t in required and t not in highlight]
+    order += [t for t in ranked if t not in required and t not in highlight]
+    out: dict[str, Label | None] = dict.fromkeys(rows["token"])
+    for token in order:
+        width = label_width(token) * (1.15 if token in highlight else 1.0)
+        position = placer.beside(token, width)
+        if position is not None:
+            out[token] = Label(position, *_data(px[token], xr, yr, w, h))
+            continue
+        if token not in required or placer.full:
+            continue
+        moved = (
+            placer.on_rings(token, width)
+            or placer.on_rings(token, width, strict=False)
+            or placer.in_column(token, width)
+        )
+        placer.full = moved is None  # no slot left anywhere: the rest can only be hovered
+        if moved is not None:
+            centre, (a, b) = moved
+            line = (_data(a, xr, yr, w, h), _data(b, xr, yr, w, h))
+            out[token] = Label(None, *_data(centre, xr, yr, w, h), line=line)
     return out
 
 
-def text_label_boxes(traces, xr, yr) -> list[tuple[float, float, float, float]]:
+def _data(p, xr, yr, w: float, h: float) -> tuple[float, float]:
+    return (
+        float(xr[0] + p[0] / w * (xr[1] - xr[0])),
+        float(yr[0] + p[1] / h * (yr[1] - yr[0])),
+    )
+
+
+def text_label_boxes(traces, xr, yr, plot_px=PLOT_PX) -> list[tuple[float, float, float, float]]:
     """The boxes (plot fractions) of the token names that ``traces`` draw as text.
 
-    The inverse of :func:`place_labels` for drawn traces: each label's box from its point and
-    its ``textposition``, so labels added later (region names) can keep clear of them.
+    The inverse of :func:`place_labels` for drawn traces: each name's box from its point and
+    its ``textposition`` ("middle center" for a moved name), so labels added later (region
+    names) can keep clear of them.
     """
+    w, h = float(plot_px[0]), float(plot_px[1])
     boxes = []
     for trace in traces:
         if "text" not in (getattr(trace, "mode", None) or "") or trace.text is None:
@@ -118,15 +325,19 @@ def text_label_boxes(traces, xr, yr) -> list[tuple[float, float, float, float]]:
         pos = trace.textposition
         positions = [pos] * len(trace.text) if isinstance(pos, str) or pos is None else pos
         for x, y, text, where in zip(trace.x, trace.y, trace.text, positions, strict=False):
-            if not text or x is None or y is None:
+            if not text or x is None or y is None or not np.isfinite([x, y]).all():
                 continue
             plain = text.replace("<b>", "").replace("</b>", "")
-            fx, fy = (x - xr[0]) / (xr[1] - xr[0]), (y - yr[0]) / (yr[1] - yr[0])
-            for position, box in _label_boxes(fx, fy, _label_width(plain)):
-                if position == where:
-                    pad = 0.1 * (box[2] - box[0]) if plain != text else 0.0  # bold is wider
-                    boxes.append((box[0] - pad, box[1], box[2] + pad, box[3]))
-                    break
+            tw = label_width(plain) * (1.15 if plain != text else 1.0)
+            px, py = (x - xr[0]) / (xr[1] - xr[0]) * w, (y - yr[0]) / (yr[1] - yr[0]) * h
+            if where in (None, "middle center"):
+                rel = (-tw / 2, -_TEXT_H / 2, tw / 2, _TEXT_H / 2)
+            else:
+                rel = dict(_adjacent(_MARKER / 2, tw, _TEXT_H)).get(where)
+                if rel is None:
+                    continue
+            b = _shift(rel, px, py)
+            boxes.append((b[0] / w, b[1] / h, b[2] / w, b[3] / h))
     return boxes
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pe_core.plots import traces
-from pe_core.plots.labels import label_priority, place_labels
+from pe_core.plots.labels import label_priority, place_labels, plot_px
 from pe_core.plots.style import KIND_COLORS, TOP_LEGEND, f32, kinds_in
 
 _DIGITS = 4  # arrow annotations are rounded in the figure JSON (keeps downloads small)
@@ -39,7 +39,14 @@ def paths_figure(
     note = traces.not_trained_note(df[df["snapshot"] == last]) if len(df) else ""
     title = f"{title or ''}{note}" if note else title
     xr, yr = traces.fixed_ranges(ref_xy, df, margin)
-    where = place_labels(df[df["snapshot"] == last], xr, yr, label_priority(df, highlight))
+    where = place_labels(
+        df[df["snapshot"] == last],
+        xr,
+        yr,
+        label_priority(df, highlight),
+        highlight=highlight,
+        plot_px=plot_px(height),
+    )
     for kind in kinds_in(df):
         mine = df[df["kind"] == kind]
         fig.add_trace(traces.trail_trace(*traces.trail_xy(mine, last, None), kind))
@@ -69,6 +76,8 @@ def paths_figure(
         fig.add_trace(traces.token_trace(ends, kind, highlight, where))
         for (_, a), (_, b) in zip(starts.iterrows(), ends.iterrows(), strict=True):
             annotations.append(_arrow(a, b, KIND_COLORS[kind]))
+    if len(df):
+        fig.add_traces(traces.moved_name_traces(df[df["snapshot"] == last], highlight, where))
     fig.update_layout(
         title=title,
         height=height,

@@ -13,6 +13,8 @@ import plotly.graph_objects as go
 from pe_core.plots.style import KIND_COLORS, TOKEN_KINDS, f32
 
 MAP_COLUMNS = ("token", "kind", "snapshot", "step", "epoch", "x", "y", "nearest", "similarity")
+#: Colour of the lines joining a moved name to its dot.
+LEADER_COLOR = "#6b7280"
 # Above this many reference points the reference is drawn with WebGL (scattergl).
 WEBGL_THRESHOLD = 1000
 
@@ -127,24 +129,23 @@ def not_trained_note(rows: pd.DataFrame) -> str:
     return f" · not trained yet (not drawn): {shown}"
 
 
-def token_trace(
-    rows: pd.DataFrame, kind: str, highlight: set[str], where: dict[str, str | None] | None
-):
-    """One kind's tokens on one frame; ``where`` gives each label's position (None: no label)."""
+def token_trace(rows: pd.DataFrame, kind: str, highlight: set[str], where: dict | None):
+    """One kind's tokens on one frame, named where ``where`` (``labels.place_labels``) puts a
+    name next to its dot; a moved name is drawn by :func:`moved_name_traces`."""
     big = [t in highlight for t in rows["token"]]
     where = where or {}
-    shown = [where.get(t) is not None for t in rows["token"]]
+    beside = [getattr(where.get(t), "position", None) for t in rows["token"]]
     return go.Scatter(
         x=f32(rows["x"]),
         y=f32(rows["y"]),
-        mode="markers+text" if any(shown) else "markers",
+        mode="markers+text" if any(beside) else "markers",
         name=kind,
         legendgroup=kind,
         text=[
-            (f"<b>{t}</b>" if b else t) if s else ""
-            for t, b, s in zip(rows["token"], big, shown, strict=True)
+            (f"<b>{t}</b>" if b else t) if p else ""
+            for t, b, p in zip(rows["token"], big, beside, strict=True)
         ],
-        textposition=[where.get(t) or "top center" for t in rows["token"]],
+        textposition=[p or "top center" for p in beside],
         textfont={"color": KIND_COLORS[kind]},
         marker={
             "size": [18 if b else 12 for b in big],
@@ -154,6 +155,43 @@ def token_trace(
         customdata=hover_data(rows),
         hovertemplate=TOKEN_HOVER,
     )
+
+
+def moved_name_traces(rows: pd.DataFrame, highlight: set[str], where: dict | None):
+    """(leader lines, names) of the tokens whose names were moved off their dots.
+
+    Always these two traces (empty when nothing moved), so every frame of a map has the same
+    ones; each name in its kind's colour, the lines grey and thin.
+    """
+    where = where or {}
+    moved = [(t, k, where.get(t)) for t, k in zip(rows["token"], rows["kind"], strict=True)]
+    moved = [(t, k, lab) for t, k, lab in moved if lab is not None and lab.moved]
+    xs, ys = [], []
+    for _, _, lab in moved:
+        (x0, y0), (x1, y1) = lab.line
+        xs += [x0, x1, np.nan]
+        ys += [y0, y1, np.nan]
+    leaders = go.Scatter(
+        x=f32(xs),
+        y=f32(ys),
+        mode="lines",
+        line={"color": LEADER_COLOR, "width": 1},
+        showlegend=False,
+        hoverinfo="skip",
+        name="leader lines",
+    )
+    names = go.Scatter(
+        x=f32([lab.x for _, _, lab in moved]),
+        y=f32([lab.y for _, _, lab in moved]),
+        mode="text",
+        text=[f"<b>{t}</b>" if t in highlight else t for t, _, _ in moved],
+        textposition="middle center",
+        textfont={"color": [KIND_COLORS[k] for _, k, _ in moved]},
+        showlegend=False,
+        hoverinfo="skip",
+        name="moved names",
+    )
+    return leaders, names
 
 
 def trail_xy(paths: pd.DataFrame, upto: int, trail_length: int | None):
