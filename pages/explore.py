@@ -25,7 +25,15 @@ if method == "t-SNE":
         "Perplexity", 5, 100, 30, persist_state="session", key="tsne_perplexity"
     )
     params["n_iter"] = c[2].slider(
-        "Iterations", 250, 1500, 500, step=50, persist_state="session", key="tsne_iter"
+        explore.tsne_iterations_label(),
+        250,
+        1500,
+        500,
+        step=50,
+        persist_state="session",
+        key="tsne_iter",
+        help="Optimisation steps after the early-exaggeration ones; the progress bar counts "
+        "both (at 500: 750 in all).",
     )
 elif method == "UMAP":
     params["n_neighbors"] = c[1].slider(
@@ -72,7 +80,7 @@ if proj.faithfulness is not None:
 tokens = list(result.tokens)
 urlstate.keep_valid("explore_focus", ["(none)", *tokens], "(none)")
 urlstate.keep_valid("explore_colour_by", ["(none)", *tokens], "(none)")
-c = st.columns([1.2, 1.2, 1.3, 0.8, 0.8])
+c = st.columns([1.2, 1.2, 1.3, 0.7, 1.1])
 focus = c[0].selectbox(
     "Focus token",
     ["(none)", *tokens],
@@ -134,6 +142,7 @@ token = st.selectbox(
     tokens,
     persist_state="session",
     key="explore_token",
+    help="Opens on the shown token that moved furthest during training.",
     index=explore.default_token_index(result),
 )
 st.dataframe(explore.path_table(proj, token), width="stretch", hide_index=True)

@@ -97,7 +97,7 @@ with right, shown_errors("Querying"):
                 score_name=score_name,
                 ranks=False,
             )
-        b.dataframe({"token": near_tokens, score_name: tscores}, width="stretch", hide_index=True)
+        b.dataframe({"Token": near_tokens, score_name: tscores}, width="stretch", hide_index=True)
 
 st.subheader("Drift over training")
 if last == 0:
@@ -124,12 +124,21 @@ with shown_errors("Computing the drift"):
     a, b = st.columns([2, 1])
     a.plotly_chart(plots.drift_heatmap(drift, token), width="stretch", key="nb_heatmap")
     b.metric("Entered / left the top-k", "{} / {}".format(*drift.entered_left(token)))
-    b.dataframe(drift.changes_of(token), width="stretch", hide_index=True, height=380)
+    b.dataframe(
+        neighbour_list.readable(drift.changes_of(token)),
+        width="stretch",
+        hide_index=True,
+        height=380,
+    )
     if track:
         figure = plots.similarity_figure(drift.of_token(token), track)
         st.plotly_chart(figure, width="stretch", key="nb_similarity")
     st.caption("All tokens: first and last neighbourhood, and the share of it kept (overlap).")
-    st.dataframe(neighbour_list.drift_summary(drift, threshold), width="stretch", hide_index=True)
+    st.dataframe(
+        neighbour_list.readable(neighbour_list.drift_summary(drift, threshold)),
+        width="stretch",
+        hide_index=True,
+    )
 
 st.subheader("Neighbourhood change and distance travelled")
 st.caption(
@@ -144,4 +153,8 @@ with shown_errors("Measuring the neighbourhood change"):
         f"All tokens, most changed first: **changed** = 1 - overlap of the first and final top "
         f"{k}; ties by distance travelled."
     )
-    st.dataframe(change.ranking(result, vectors, min(k, 50)), width="stretch", hide_index=True)
+    st.dataframe(
+        neighbour_list.readable(change.ranking(result, vectors, min(k, 50))),
+        width="stretch",
+        hide_index=True,
+    )

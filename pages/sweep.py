@@ -92,10 +92,7 @@ if result is not None:
         else:
             st.success(result.outcome(metric), icon=":material/insights:")
             st.plotly_chart(plots.sweep_figure(result.summary, metric), width="stretch")
-            st.caption(
-                "Mean over seeds, error bars ± one std. The gap is the final model's accuracy "
-                "on its own training texts minus on the validation texts (no dropout)."
-            )
+            st.caption(sweep_ui.spread_caption(result))
             st.dataframe(sweep_ui.summary_table(result, metric), hide_index=True)
             with st.expander("Every run"):
                 st.dataframe(result.runs.round(4), hide_index=True, width="stretch")

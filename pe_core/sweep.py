@@ -122,8 +122,9 @@ class SweepPlan:
         """E.g. "36 runs (3 arms x 4 sizes x 3 seeds), 10,800 steps, about 3 min"."""
         secs = self.estimate_seconds(seconds_per_step)
         text = (
-            f"{len(self.runs)} runs ({len(self.arms)} arms × {len(self.sizes)} sizes × "
-            f"{len(self.seeds)} seeds), {self.steps:,} steps each ({self.total_steps:,} in all), "
+            f"{_count(len(self.runs), 'run')} ({_count(len(self.arms), 'arm')} × "
+            f"{_count(len(self.sizes), 'size')} × {_count(len(self.seeds), 'seed')}), "
+            f"{self.steps:,} steps each ({self.total_steps:,} in all), "
             f"validation on the same {len(self.val_indices):,} texts, about {_duration(secs)}"
         )
         if self.dropped:
@@ -224,6 +225,11 @@ class SweepResult:
         planned = len(self.plan.runs)
         stopped = " (stopped early)" if done < planned else ""
         return self.sentence(metric) + f" · {done} of {planned} runs{stopped}."
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 seed", "3 seeds"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:

@@ -35,7 +35,7 @@ def test_plan_drops_sizes_above_the_pool_and_derives_epochs_from_the_step_budget
         (8, 6, 6), (16, 3, 6), (48, 1, 6)
     ]  # fmt: skip
     assert set(plan.val_indices).isdisjoint(plan.pool)
-    assert "3 runs (1 arms × 3 sizes × 1 seeds)" in plan.describe()
+    assert "3 runs (1 arm × 3 sizes × 1 seed)" in plan.describe()
     assert "100 is more than the 48 training texts, so 48 is the largest size" in plan.describe()
     assert plan.estimate_seconds(0.5) == 18 * 0.5 + 3 * S.SECONDS_PER_RUN
     with pytest.raises(ValueError, match="unknown arm 'half'"):

@@ -57,11 +57,25 @@ TABLE_LABELS = {
 }
 
 
+#: Counts shown with thousands separators (20,259 parameters, not 20259).
+COUNT_COLUMNS = (
+    "trainable_params",
+    "frozen_params",
+    "embedding_trainable_params",
+    "optimizer_state_params",
+)
+
+
 def comparison_table(comparison):
-    """The comparison table with readable column names, in a useful order."""
+    """The comparison table with readable column names, in a useful order, its parameter
+    counts written with thousands separators (a Styler: the numbers stay numbers for sorting)."""
     table = comparison.table
     columns = [c for c in TABLE_LABELS if c in table.columns]
-    return table[columns].rename(columns=TABLE_LABELS).round(3)
+    shown = table[columns].rename(columns=TABLE_LABELS).round(3)
+    counts = [TABLE_LABELS[c] for c in COUNT_COLUMNS if c in columns]
+    # Every cell as st.dataframe would show it (3 decimals), the counts with separators.
+    styled = shown.style.format(precision=3, na_rep="—", thousands=",")
+    return styled.format("{:,.0f}", subset=counts, na_rep="—")
 
 
 def status_text() -> str:

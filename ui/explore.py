@@ -288,10 +288,25 @@ def found(proj: Projection, search: str) -> bool:
 
 
 def default_token_index(result) -> int:
-    """The token a page opens on: the one whose row travelled furthest (``<unk>`` last)."""
+    """The token a page opens on: of the kinds the map shows by default (with many tokens the
+    OOV words are hidden, see :func:`default_kinds`), the one whose row travelled furthest;
+    ``<unk>`` only when nothing else is shown."""
     travel = np.linalg.norm(result.trajectory[-1] - result.trajectory[0], axis=1)
-    travel = np.where(np.asarray(result.token_kinds) == "unk", -1.0, travel)
+    kinds = np.asarray(result.token_kinds)
+    shown = np.isin(kinds, default_kinds(result))
+    travel = np.where(kinds == "unk", -1.0, travel)
+    travel = np.where(shown, travel, -2.0)
     return int(np.argmax(travel)) if len(travel) else 0
+
+
+def tsne_iterations_label(early: int | None = None) -> str:
+    """The t-SNE iterations slider's label: it sets the iterations after the early
+    exaggeration ones, and the progress counts both (500 + 250 = 750 by default)."""
+    if early is None:
+        from pe_core.projection.params import DEFAULT_PARAMS
+
+        early = DEFAULT_PARAMS["tsne"]["early_exaggeration_iter"]
+    return f"Iterations (+{early} early)"
 
 
 def path_table(proj: Projection, token: str) -> pd.DataFrame:

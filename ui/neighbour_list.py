@@ -69,6 +69,32 @@ def show(
     return weak
 
 
+#: Readable headers of the page's tables (the CSV exports keep their own column names).
+HEADERS = {
+    "token": "Token",
+    "kind": "Kind",
+    "snapshot": "Snapshot",
+    "epoch": "Epoch",
+    "event": "Event",
+    "word": "Word",
+    "nearest at the end": "Nearest at the end",
+    "first_top": "First top words",
+    "last_top": "Last top words",
+    "entered": "Entered",
+    "left": "Left",
+    "overlap": "Overlap (kept)",
+    "changed": "Changed",
+    "kept": "Kept",
+    "l2_from_start": "L2 distance from start",
+    "cosine_from_start": "Cosine distance from start",
+}
+
+
+def readable(frame):
+    """``frame`` with readable column headers (``HEADERS``) for display."""
+    return frame.rename(columns=HEADERS)
+
+
 def drift_summary(drift, threshold: float):
     """The all-tokens drift table, with an honest "at the end" column (weak lists say so)."""
     from pe_core.closeness import describe_nearest

@@ -89,21 +89,41 @@ def status_text(p: dict) -> str:
     return f"Run {p['run']}/{p['runs']} · **{p['arm']}** on {p['size']:,} texts · seed {p['seed']}"
 
 
+def _cell(row: dict, metric: str) -> str:
+    mean = f"{row[f'{metric}_mean']:.3f}"
+    if int(row.get("seeds", 0)) < 2:
+        return f"{mean} (1 seed: no spread)"  # a std of one value is undefined, not 0
+    return f"{mean} ± {row[f'{metric}_std']:.3f}"
+
+
 def summary_table(result, metric: str):
-    """Mean ± std per arm (rows) and size (columns) of ``metric``, as strings."""
+    """Mean ± std per arm (rows) and size (columns) of ``metric``, as strings; a cell of one
+    seed says it has no spread."""
     import pandas as pd
 
     summary = result.summary
-    cells = {
-        (row["arm"], row["size"]): f"{row[f'{metric}_mean']:.3f} ± {row[f'{metric}_std']:.3f}"
-        for row in summary.to_dict("records")
-    }
+    cells = {(row["arm"], row["size"]): _cell(row, metric) for row in summary.to_dict("records")}
     arms = list(dict.fromkeys(summary["arm"]))
     sizes = sorted(summary["size"].unique())
     return pd.DataFrame(
         [[arm, *[cells.get((arm, n), "") for n in sizes]] for arm in arms],
         columns=["arm", *[f"{n:,} texts" for n in sizes]],
     )
+
+
+def spread_caption(result) -> str:
+    """What the error bars are, or that there are none (one seed a cell)."""
+    gap = (
+        " The gap is the final model's accuracy on its own training texts minus on the "
+        "validation texts (no dropout)."
+    )
+    seeds = result.summary["seeds"] if len(result.summary) else []
+    if len(seeds) and int(min(seeds)) < 2:
+        return (
+            "One seed per cell: no error bars and no ± (the spread of a single run is "
+            "undefined; run 2 or more seeds to see it)." + gap
+        )
+    return "Mean over seeds, error bars ± one std." + gap
 
 
 def sidebar_status() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -69,7 +70,8 @@ def sweep_figure(
     """Two panels against training size (log x): ``metric`` and the train−val gap.
 
     ``summary`` is ``SweepResult.summary`` (``<m>_mean`` / ``<m>_std`` per arm and size); one
-    line per arm, error bars = std over seeds.
+    line per arm, error bars = std over seeds (none where a point has a single seed: its
+    spread is undefined).
     """
     label = {"best_val_macro_f1": "val macro-F1 (best epoch)",
              "best_val_accuracy": "val accuracy (best epoch)"}.get(metric, metric)  # fmt: skip
@@ -83,7 +85,7 @@ def sweep_figure(
                 go.Scatter(
                     x=rows["size"],
                     y=rows[f"{m}_mean"],
-                    error_y={"type": "data", "array": rows[f"{m}_std"], "thickness": 1},
+                    error_y=_error_bars(rows, m),
                     mode="lines+markers",
                     name=arm,
                     legendgroup=arm,
@@ -113,3 +115,11 @@ def _panels_layout(fig: go.Figure, title, height: int, margin: tuple, legend_y: 
         legend=legend_below(legend_y),
     )
     return fig
+
+
+def _error_bars(rows, m: str) -> dict:
+    """Std over seeds as error bars, hidden at points of one seed (``seeds`` column)."""
+    std = rows[f"{m}_std"].to_numpy(dtype=float)
+    if "seeds" in rows:
+        std = np.where(rows["seeds"].to_numpy() >= 2, std, np.nan)
+    return {"type": "data", "array": std, "thickness": 1, "visible": bool(np.isfinite(std).any())}

@@ -354,7 +354,7 @@ def test_sweep_shows_its_budget_runs_in_the_background_and_states_where_dual_win
     at.text_input(key="sweep_sizes").set_value("30, 60")
     at.number_input(key="sweep_seeds").set_value(1)
     at.number_input(key="sweep_steps").set_value(20).run()
-    assert at.info[0].value.startswith("Budget: 4 runs (2 arms × 2 sizes × 1 seeds), 20 steps")
+    assert at.info[0].value.startswith("Budget: 4 runs (2 arms × 2 sizes × 1 seed), 20 steps")
     _button(at, "Run the sweep").click().run()
     assert not at.exception, at.exception
     _wait_until(at, lambda a: a.session_state["sweep_job"].done, timeout=300)

@@ -69,8 +69,11 @@ def test_neighbour_list_threshold_greys_a_weak_list(demo_run):
     at.slider(key="nb_weak").set_value(0.9).run()
     assert not at.exception, at.exception
     assert "no close word yet (best cosine" in _markdown(at)
-    summary = _frame_with(at, "nearest at the end")
-    ends = summary.set_index("token")["nearest at the end"]
+    summary = _frame_with(at, "Nearest at the end")
+    # Readable headers on the page (the CSV exports keep token, first_top, ...).
+    assert {"Token", "Kind", "First top words", "Overlap (kept)"} <= set(summary.columns)
+    assert not [c for c in summary.columns if "_" in c]
+    ends = summary.set_index("Token")["Nearest at the end"]
     assert ends["<unk>"] == "zero vector: no direction yet"  # <unk> never occurs in the demo
     assert ends.drop("<unk>").str.startswith("no close word yet (best cosine").all()
     at.slider(key="nb_weak").set_value(0.0).run()
@@ -167,9 +170,17 @@ def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
     curves = at.session_state["_token_change_cache"]
     assert curves[0][1:] == ("<smile>", 5)
     assert curves[1].jaccard_final.iloc[-1] == 1.0  # the final list overlaps itself fully
-    ranking = _frame_with(at, "changed")
-    assert set(ranking.token) == set(demo_run[1].tokens)
-    assert ranking.token.iloc[-1] == "<unk>"  # never given a direction: ranked last
+    ranking = _frame_with(at, "Changed")
+    assert list(ranking.columns) == [
+        "Token",
+        "Kind",
+        "Changed",
+        "Kept",
+        "L2 distance from start",
+        "Cosine distance from start",
+    ]
+    assert set(ranking.Token) == set(demo_run[1].tokens)
+    assert ranking.Token.iloc[-1] == "<unk>"  # never given a direction: ranked last
     import json
 
     titles = [

@@ -198,7 +198,13 @@ def test_explore_map_is_rebuilt_only_when_its_options_change():
     assert figure(proj, kinds=["oov", "special"], regions=False) is first
     only_oov = figure(proj, kinds=["oov"], regions=False)
     assert only_oov is not first
-    assert {t.name for t in only_oov.data} == {"reference words", "oov trail", "oov"}
+    assert {t.name for t in only_oov.data} == {
+        "reference words",
+        "oov trail",
+        "oov",
+        "leader lines",
+        "moved names",
+    }
     assert figure(proj, search="lol", kinds=["oov"], regions=False) is not only_oov
 
 
@@ -217,6 +223,26 @@ def test_pages_open_on_the_token_that_travelled_furthest():
     assert default_token_index(result) == 2
     result.token_kinds = ["special", "special", "oov"]
     assert default_token_index(result) == 0
+
+
+def test_pages_open_on_a_token_the_map_shows():
+    # Real data: 10 specials and 243 OOV words; the map hides the OOV words by default, so the
+    # page must not open on one (the QA run opened on "excited", drawn nowhere).
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ui.explore import default_token_index
+
+    kinds = ["unk"] + ["special"] * 9 + ["oov"] * 243
+    end = np.zeros((len(kinds), 2))
+    end[0] = 50.0  # <unk> moved most
+    end[3] = [3.0, 4.0]  # the special that moved furthest: 5
+    end[200] = 9.0  # an OOV word moved further, but is hidden
+    result = SimpleNamespace(trajectory=np.stack([np.zeros_like(end), end]), token_kinds=kinds)
+    assert default_token_index(result) == 3
+    only_unk = SimpleNamespace(trajectory=result.trajectory, token_kinds=["unk"] + ["oov"] * 252)
+    assert default_token_index(only_unk) == 0
 
 
 def test_the_train_page_says_what_a_starting_run_is_doing():
