@@ -27,3 +27,10 @@ def token_table(snapshots=4, tokens=(("<url>", "special"), ("<unk>", "unk"), ("l
                 }
             )
     return pd.DataFrame(rows)
+
+
+def map_trace_names(kinds=("unk", "special", "oov"), trails=True, labels=True) -> list[str]:
+    """The moving traces of an animated map, in order: per kind its trail (``trails``) and its
+    tokens, then (``labels``) the leader lines and the names moved off their dots."""
+    names = [n for k in kinds for n in ([f"{k} trail", k] if trails else [k])]
+    return names + (["leader lines", "moved names"] if labels else [])

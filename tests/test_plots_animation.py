@@ -3,7 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from plot_tables import REF_WORDS, REF_XY, token_table
+from plot_tables import REF_WORDS, REF_XY, map_trace_names, token_table
 
 from pe_core.plots.animation import animated_map, show_frame
 from pe_core.plots.style import KIND_COLORS
@@ -53,16 +53,7 @@ def test_reference_is_static_and_tokens_move():
         assert len(frame.data) == len(frame.traces)
     # Trace layout per kind: trail then tokens; kinds in the fixed order unk, special, oov.
     names = [t.name for t in fig.data[1:]]
-    assert names == [
-        "unk trail",
-        "unk",
-        "special trail",
-        "special",
-        "oov trail",
-        "oov",
-        "leader lines",
-        "moved names",
-    ]
+    assert names == map_trace_names()
     last = {t.name: t for t in fig.frames[-1].data}
     assert list(last["special"].x) == [2.0] and list(last["special"].y) == [-4.0]
     np.testing.assert_array_equal(last["special trail"].x, [0.0, 1.0, 2.0, np.nan])
@@ -77,9 +68,7 @@ def test_trail_length_and_no_trails():
     fig = animated_map(df, REF_XY, REF_WORDS, trails=False)
     assert [t.name for t in fig.data] == [
         "reference words",
-        "special",
-        "leader lines",
-        "moved names",
+        *map_trace_names(["special"], trails=False),
     ]
 
 
@@ -124,17 +113,7 @@ def test_show_frame_puts_that_frames_tokens_title_and_slider_in_the_figure():
     fig = animated_map(df, REF_XY, REF_WORDS, title="map")
     first = show_frame(fig, 0)
     names = [t["name"] for t in first["data"]]
-    assert names == [
-        "reference words",
-        "unk trail",
-        "unk",
-        "special trail",
-        "special",
-        "oov trail",
-        "oov",
-        "leader lines",
-        "moved names",
-    ]
+    assert names == ["reference words", *map_trace_names()]
     special = first["data"][names.index("special")]
     frames = fig.to_dict()["frames"]
     assert special == frames[0]["data"][3] != frames[-1]["data"][3]  # snapshot 0's <url>

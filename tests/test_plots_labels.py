@@ -4,7 +4,7 @@ never over another name or another token's dot; O(k) grid tests per frame."""
 import numpy as np
 import pandas as pd
 import pytest
-from plot_tables import REF_WORDS, REF_XY
+from plot_tables import REF_WORDS, REF_XY, map_trace_names
 
 from pe_core.plots import labels
 from pe_core.plots.animation import animated_map
@@ -195,14 +195,7 @@ def test_map_names_stacked_and_spread_tokens():
     moved = next(tr for tr in fig.frames[1].data if tr.name == "moved names")
     assert list(moved.text) == []  # far apart: every name next to its dot
     no_labels = animated_map(_two_snapshots(), REF_XY, REF_WORDS, labels=False)
-    assert [tr.name for tr in no_labels.frames[1].data] == [
-        "unk trail",
-        "unk",
-        "special trail",
-        "special",
-        "oov trail",
-        "oov",
-    ]
+    assert [tr.name for tr in no_labels.frames[1].data] == map_trace_names(labels=False)
     assert all(tr.mode == "markers" for tr in no_labels.frames[1].data if tr.name == "special")
 
 

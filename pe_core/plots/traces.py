@@ -13,6 +13,8 @@ import plotly.graph_objects as go
 from pe_core.plots.style import KIND_COLORS, TOKEN_KINDS, f32
 
 MAP_COLUMNS = ("token", "kind", "snapshot", "step", "epoch", "x", "y", "nearest", "similarity")
+#: A white halo around token names, so a trail or arrow under a name does not cut it.
+NAME_HALO = "0 0 2px white, 0 0 2px white, 0 0 1px white"
 #: Colour of the lines joining a moved name to its dot.
 LEADER_COLOR = "#6b7280"
 # Above this many reference points the reference is drawn with WebGL (scattergl).
@@ -146,7 +148,7 @@ def token_trace(rows: pd.DataFrame, kind: str, highlight: set[str], where: dict 
             for t, b, p in zip(rows["token"], big, beside, strict=True)
         ],
         textposition=[p or "top center" for p in beside],
-        textfont={"color": KIND_COLORS[kind]},
+        textfont={"color": KIND_COLORS[kind], "shadow": NAME_HALO},
         marker={
             "size": [18 if b else 12 for b in big],
             "color": KIND_COLORS[kind],
@@ -186,7 +188,7 @@ def moved_name_traces(rows: pd.DataFrame, highlight: set[str], where: dict | Non
         mode="text",
         text=[f"<b>{t}</b>" if t in highlight else t for t, _, _ in moved],
         textposition="middle center",
-        textfont={"color": [KIND_COLORS[k] for _, k, _ in moved]},
+        textfont={"color": [KIND_COLORS[k] for _, k, _ in moved], "shadow": NAME_HALO},
         showlegend=False,
         hoverinfo="skip",
         name="moved names",

@@ -171,14 +171,8 @@ def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
     assert curves[0][1:] == ("<smile>", 5)
     assert curves[1].jaccard_final.iloc[-1] == 1.0  # the final list overlaps itself fully
     ranking = _frame_with(at, "Changed")
-    assert list(ranking.columns) == [
-        "Token",
-        "Kind",
-        "Changed",
-        "Kept",
-        "L2 distance from start",
-        "Cosine distance from start",
-    ]
+    assert {"Token", "Changed", "L2 distance from start"} <= set(ranking.columns)
+    assert not [c for c in ranking.columns if "_" in c]  # readable headers
     assert set(ranking.Token) == set(demo_run[1].tokens)
     assert ranking.Token.iloc[-1] == "<unk>"  # never given a direction: ranked last
     import json
