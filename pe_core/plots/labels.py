@@ -29,13 +29,14 @@ PLOT_PX = (560.0, 420.0)
 _CHAR_PX, _WIDE_PX, _TEXT_H = 7.0, 17.0, 14.0
 _MARKER, _BIG_MARKER = 12.0, 18.0
 _GAP, _CLEAR = 2.0, 3.0  # label to own dot; label to any other dot
-_CELL = 1.0
+_CELL, _DOT_CELL = 1.0, 3.0  # names and lines; dots (a coarser grid: cheap to sum up)
 _RINGS, _ANGLES = 12, 24
 _SLOTS_PER_COLUMN = 60  # at most (a plot 1,000 px tall)
-#: Upper bound of occupancy-grid tests for one token: 8 places beside the dot, the rings
-#: (tried twice: leader line crossing no name, then any) and the side columns. Constant in k,
+#: Upper bound of occupancy-grid tests for one token: 8 places beside the dot, the rings (one
+#: summed-area query for all of them, then names, lines and the leader line per place) and the
+#: side columns. Constant in k,
 #: so a frame of k tokens costs O(k) tests.
-MAX_TESTS_PER_TOKEN = 8 * 3 + 2 * _RINGS * _ANGLES * 4 + 2 * 2 * _SLOTS_PER_COLUMN * 3
+MAX_TESTS_PER_TOKEN = 8 * 3 + _RINGS * _ANGLES * 3 + 1 + 2 * 2 * _SLOTS_PER_COLUMN * 3
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,15 @@ def _adjacent(r: float, w: float, h: float):
 class _Grid:
     """Counts per ``_CELL`` px cell over the plot; a box covers the cells it touches."""
 
-    def __init__(self, width: float, height: float) -> None:
-        self.w, self.h = width, height
-        self.counts = np.zeros((int(height // _CELL) + 2, int(width // _CELL) + 2), np.int32)
+    def __init__(self, width: float, height: float, cell: float = 1.0) -> None:
+        self.w, self.h, self.cell = width, height, cell
+        self.counts = np.zeros((int(height // cell) + 2, int(width // cell) + 2), np.int32)
 
     def _slice(self, box):
         # Every cell the box touches: two boxes that share a cell are taken to overlap, so a
         # name never covers another (at worst two names keep a pixel further apart).
-        i0, i1 = int(max(box[0], 0) // _CELL), int(min(box[2], self.w) // _CELL) + 1
-        j0, j1 = int(max(box[1], 0) // _CELL), int(min(box[3], self.h) // _CELL) + 1
+        i0, i1 = int(max(box[0], 0) // self.cell), int(min(box[2], self.w) // self.cell) + 1
+        j0, j1 = int(max(box[1], 0) // self.cell), int(min(box[3], self.h) // self.cell) + 1
         return slice(j0, j1), slice(i0, i1)
 
     def add(self, box, n: int = 1) -> None:
@@ -115,20 +116,35 @@ class _Grid:
             part[r0 - rows.start : r1 - rows.start, c0 - cols.start : c1 - cols.start] -= n
         return bool((part > 0).any())
 
+    def totals(self, boxes: np.ndarray) -> np.ndarray:
+        """Occupied-cell totals of many boxes ((m, 4)) at once, from a summed-area table (the
+        grid must not change after the first call)."""
+        if not hasattr(self, "_sums"):
+            self._sums = np.pad(self.counts.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+        i0 = (np.maximum(boxes[:, 0], 0) // self.cell).astype(int)
+        i1 = (np.minimum(boxes[:, 2], self.w) // self.cell).astype(int) + 1
+        j0 = (np.maximum(boxes[:, 1], 0) // self.cell).astype(int)
+        j1 = (np.minimum(boxes[:, 3], self.h) // self.cell).astype(int) + 1
+        i0, j0 = np.minimum(i0, i1), np.minimum(j0, j1)
+        s = self._sums
+        return s[j1, i1] - s[j0, i1] - s[j1, i0] + s[j0, i0]
+
+    def _line_cells(self, a, b):
+        # Both ends clamped into the plot: the cells between them are then all in the grid.
+        a = (min(max(a[0], 0.0), self.w), min(max(a[1], 0.0), self.h))
+        b = (min(max(b[0], 0.0), self.w), min(max(b[1], 0.0), self.h))
+        n = int(np.hypot(b[0] - a[0], b[1] - a[1]) // self.cell) + 2
+        t = np.arange(n) / (n - 1)
+        xs = ((a[0] + t * (b[0] - a[0])) // self.cell).astype(int)
+        ys = ((a[1] + t * (b[1] - a[1])) // self.cell).astype(int)
+        return ys, xs
+
     def line_hits(self, a, b) -> bool:
         """True if the segment from ``a`` to ``b`` crosses an occupied cell."""
-        steps = int(np.hypot(b[0] - a[0], b[1] - a[1]) // _CELL) + 2
-        t = np.linspace(0.0, 1.0, steps)
-        xs = np.clip((a[0] + t * (b[0] - a[0])) // _CELL, 0, self.counts.shape[1] - 1)
-        ys = np.clip((a[1] + t * (b[1] - a[1])) // _CELL, 0, self.counts.shape[0] - 1)
-        return bool(self.counts[ys.astype(int), xs.astype(int)].any())
+        return bool(self.counts[self._line_cells(a, b)].any())
 
     def add_line(self, a, b) -> None:
-        steps = int(np.hypot(b[0] - a[0], b[1] - a[1]) // _CELL) + 2
-        t = np.linspace(0.0, 1.0, steps)
-        xs = np.clip((a[0] + t * (b[0] - a[0])) // _CELL, 0, self.counts.shape[1] - 1)
-        ys = np.clip((a[1] + t * (b[1] - a[1])) // _CELL, 0, self.counts.shape[0] - 1)
-        self.counts[ys.astype(int), xs.astype(int)] += 1
+        self.counts[self._line_cells(a, b)] += 1
 
 
 def _inside(box, w: float, h: float) -> bool:
@@ -158,7 +174,8 @@ class _Placer:
     def __init__(self, px: dict, sizes: dict, plot_px) -> None:
         self.w, self.h = plot_px
         self.px, self.sizes = px, sizes
-        self.dots, self.names, self.lines = (_Grid(self.w, self.h) for _ in range(3))
+        self.dots = _Grid(self.w, self.h, _DOT_CELL)
+        self.names, self.lines = _Grid(self.w, self.h, _CELL), _Grid(self.w, self.h, _CELL)
         # Dots on the same pixel are one stack: a name next to the stack is next to each.
         self.stack: dict[tuple[int, int], int] = {}
         for t, (x, y) in px.items():
@@ -212,25 +229,40 @@ class _Placer:
         start = (x + (end[0] - x) * r, y + (end[1] - y) * r)
         return centre, (start, end)
 
-    def on_rings(self, token: str, w: float, strict: bool = True):
+    def on_rings(self, token: str, w: float):
         """A free place further out, away from the crowd, joined by a leader line that
-        crosses no other name (``strict``) or may cross some (the fallback)."""
+        crosses no other name; else the first free place whatever its line crosses."""
         x, y = self.px[token]
+        boxes = self._ring_boxes(x, y, self.sizes[token] / 2, w)
+        # The checks that do not change while names are placed, for every place at once.
+        h = _TEXT_H
+        ok = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 2] <= self.w)
+        ok &= boxes[:, 3] <= self.h
+        ok &= np.abs((boxes[:, 1] + boxes[:, 3]) / 2 - y) >= h / 2 + 2  # beside: _leader_end
+        ok[ok] = self.dots.totals(boxes[ok]) == 0
+        fallback, last_ring = None, _RINGS
+        for i in np.flatnonzero(ok):
+            if i // _ANGLES > last_ring:
+                break
+            box = tuple(boxes[i])
+            if self.names.hits(box) or self.lines.hits(box):
+                continue
+            if self._leader_ok(token, box):
+                return self._commit_moved(token, box)
+            if fallback is None:  # a clean line is worth at most two rings more
+                fallback, last_ring = box, i // _ANGLES + 2
+        return None if fallback is None else self._commit_moved(token, fallback)
+
+    def _ring_boxes(self, x: float, y: float, r: float, w: float) -> np.ndarray:
+        """Name boxes on ``_RINGS`` rings around (x, y), nearest ring first, and on each
+        ring away from the crowd first, then alternating either side of that direction."""
         away = np.arctan2(y - self.centre[1], x - self.centre[0])
         offsets = np.arange(_ANGLES) * (2 * np.pi / _ANGLES)
-        # Away from the crowd first, then alternating either side of it.
-        order = np.argsort(np.minimum(offsets, 2 * np.pi - offsets), kind="stable")
-        r0 = self.sizes[token] / 2 + _GAP
-        for ring in range(1, _RINGS + 1):
-            radius = r0 + ring * _TEXT_H * 1.2
-            for a in away + offsets[order]:
-                cx, cy = x + radius * np.cos(a), y + radius * np.sin(a)
-                if abs(cy - y) < _TEXT_H / 2 + 2:  # beside the dot: see _leader_end
-                    continue
-                box = (cx - w / 2, cy - _TEXT_H / 2, cx + w / 2, cy + _TEXT_H / 2)
-                if self._free(box) and (not strict or self._leader_ok(token, box)):
-                    return self._commit_moved(token, box)
-        return None
+        angles = away + offsets[np.argsort(np.minimum(offsets, 2 * np.pi - offsets), kind="stable")]
+        radii = r + _GAP + np.arange(1, _RINGS + 1) * _TEXT_H * 1.2
+        cx = (x + radii[:, None] * np.cos(angles)[None]).ravel()
+        cy = (y + radii[:, None] * np.sin(angles)[None]).ravel()
+        return np.column_stack([cx - w / 2, cy - _TEXT_H / 2, cx + w / 2, cy + _TEXT_H / 2])
 
     def in_column(self, token: str, w: float):
         """A slot in a column at the plot's side nearer the dot (nearest height first)."""
@@ -290,11 +322,7 @@ def place_labels(
             continue
         if token not in required or placer.full:
             continue
-        moved = (
-            placer.on_rings(token, width)
-            or placer.on_rings(token, width, strict=False)
-            or placer.in_column(token, width)
-        )
+        moved = placer.on_rings(token, width) or placer.in_column(token, width)
         placer.full = moved is None  # no slot left anywhere: the rest can only be hovered
         if moved is not None:
             centre, (a, b) = moved
