@@ -5,7 +5,7 @@ import streamlit as st
 from pe_core.choices import ENCODERS, OPTIMIZERS
 from ui import preview, state, training, verdict
 from ui.errors import shown_errors
-from ui.live import live_view
+from ui.live import live_view, poll_seconds, polling_too_fast
 
 state.require_app(__file__)
 s = st.session_state
@@ -88,11 +88,14 @@ running = training.is_running(run)
 # (ui/preview.py): the first page's script stays light, and the chart code is loaded before
 # the click instead of after it.
 preview_pending = s.get("run") is None and not s.get("_preview_shown")
+interval = poll_seconds(running, preview_pending)
 
 
-@st.fragment(run_every=1.0 if running or preview_pending else None)
+@st.fragment(run_every=interval)
 def live() -> None:
     """Polls the run: progress bar, curves, the map at the latest snapshot."""
+    if polling_too_fast(interval):
+        st.rerun(scope="app")  # the first token map is drawn: poll at the normal rate
     with shown_errors("Drawing the run"):
         view = live_view()
         if view is None:

@@ -1,7 +1,9 @@
 """What the Train page draws of the session's run while it trains: progress, live map, curves.
 
 The live map places only the snapshots taken since the last poll; earlier ones are kept in the
-session, so a poll costs the new snapshots, not the whole run.
+session, so a poll costs the new snapshots, not the whole run. Until the run's first map with a
+token is drawn the page polls every :data:`FIRST_MAP_POLL_SECONDS` (the first moving map shows
+within a quarter of a second of its snapshot), then every :data:`POLL_SECONDS`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from typing import Any
 import streamlit as st
 
 from ui import status, warmup
+
+#: Seconds between the Train page's polls of a running run once its first token is on the map.
+POLL_SECONDS = 1.0
+#: Seconds between polls until then: each costs little (no token placed yet, the map is the
+#: memoised preview), and the first moving map is what a user waits for after the click.
+FIRST_MAP_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -29,6 +37,20 @@ class LiveView:
     notices: list[str] = field(default_factory=list)
     map_figure: Any = None
     curves_figure: Any = None
+
+
+def poll_seconds(running: bool, preview_pending: bool) -> float | None:
+    """The Train page's fragment interval: fast until the run's first token map is drawn,
+    then :data:`POLL_SECONDS`; None (no polling) when nothing runs and no preview is due."""
+    if running and not st.session_state.get("_token_map_shown"):
+        return FIRST_MAP_POLL_SECONDS
+    return POLL_SECONDS if running or preview_pending else None
+
+
+def polling_too_fast(interval: float | None) -> bool:
+    """True when the page polls at the first-map rate although that map has been drawn: one
+    full rerun then sets the slower interval (a fragment cannot change its own)."""
+    return interval == FIRST_MAP_POLL_SECONDS and bool(st.session_state.get("_token_map_shown"))
 
 
 def live_view() -> LiveView | None:
@@ -66,6 +88,10 @@ def live_view() -> LiveView | None:
         shown = default_kinds(snaps["token_kinds"])
         hidden = frame.kind.nunique() - len(shown)
         frame = frame[frame.kind.isin(shown)]
+    # No token has a direction yet (zero-initialised rows before the first steps): there is
+    # no token to draw, so the page shows the fixed map alone (the memoised preview).
+    if frame is not None and frame.placed.any():
+        s._token_map_shown = True
         proj = s.live_projector
         view.map_figure = plots.paths_figure(
             frame,

@@ -91,6 +91,7 @@ def start_training() -> bool:
     s.result, s.projections, s.drift = None, {}, {}
     s._collected_run = None  # (an id: a new run may reuse the freed old one's)
     s._live_frames, s._nb_memo = None, {}
+    s._token_map_shown = False  # the page polls fast until this run's first token map
     forget = jobs.forgetting(_RUN_KEYS)
 
     def release() -> None:  # a vanished session: free the model and trajectory, then its refs
