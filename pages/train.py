@@ -122,6 +122,8 @@ def live() -> None:
             col_map.plotly_chart(figure, width="stretch", key="live_map")  # until a snapshot
         if view.curves_figure is not None:
             col_curves.plotly_chart(view.curves_figure, width="stretch", key="live_curves")
+        elif not view.finished:
+            col_curves.caption("Loss and accuracy curves appear when the first epoch ends.")
         if view.finished and state.collect_run():
             # Once per run, however fast it ended: the app's rerun stops the polling and the
             # sidebar shows the final state.

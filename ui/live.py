@@ -101,9 +101,23 @@ def live_view() -> LiveView | None:
             + (" · OOV words hidden (switch them on in Explore)" if hidden else ""),
             height=560,
         )
-    if p["history"]:
-        view.curves_figure = plots.curves_figure(p["history"], title="Per epoch")
+    if any(p["history"].values()):
+        view.curves_figure = _curves_figure(p["history"])
     return view
+
+
+def _curves_figure(history: dict):
+    """The per-epoch curves, built once per finished epoch: the page polls several times a
+    second at first, and rebuilding these subplots on every poll cost more than the map."""
+    from pe_core import plots
+
+    s = st.session_state
+    epochs = len(history.get("loss") or ())
+    memo = s.get("_curves_memo")
+    if memo is None or memo[0] != epochs:
+        memo = (epochs, plots.curves_figure(history, title="Per epoch"))
+        s._curves_memo = memo
+    return memo[1]
 
 
 def _live_frame(run):

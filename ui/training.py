@@ -66,6 +66,7 @@ _RUN_KEYS = (
     "run_texts",
     "_live_frames",
     "_nb_memo",
+    "_curves_memo",
 )
 
 
@@ -90,7 +91,7 @@ def start_training() -> bool:
         verdict.remember_setup("result")
     s.result, s.projections, s.drift = None, {}, {}
     s._collected_run = None  # (an id: a new run may reuse the freed old one's)
-    s._live_frames, s._nb_memo = None, {}
+    s._live_frames, s._nb_memo, s._curves_memo = None, {}, None
     s._token_map_shown = False  # the page polls fast until this run's first token map
     forget = jobs.forgetting(_RUN_KEYS)
 
