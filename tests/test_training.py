@@ -207,6 +207,32 @@ def test_training_run_finishes_with_the_same_result_as_train():
     assert snaps["tokens"] == run.result.tokens
 
 
+def test_eager_first_snapshot_runs_the_first_batches_eagerly_with_the_same_rows(monkeypatch):
+    """A live view's run (``eager_first_snapshot``): the batches up to the first snapshot
+    after step 0 run op by op, then the train step is traced; the rows are the same bit for
+    bit, dropout included."""
+    import keras
+
+    eager, train_on_batch = [], keras.Model.train_on_batch
+
+    def recording(model, *args, **kwargs):
+        eager.append(model.run_eagerly)
+        return train_on_batch(model, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "train_on_batch", recording)
+    run = T.TrainingRun(
+        VECTORS, TEXTS, LABELS, eager_first_snapshot=True, snapshot_every=3, **TINY
+    ).start()
+    assert run.join(120) and run.progress()["state"] == "done"
+    assert eager == [True] * 3 + [False] * 9
+    eager.clear()
+    plain = tiny(snapshot_every=3)
+    assert eager == [False] * 12
+    assert run.result.steps.tolist() == plain.steps.tolist() == [0, 3, 6, 9, 12]
+    assert np.array_equal(run.result.trajectory, plain.trajectory)
+    assert run.result.history == plain.history
+
+
 def test_stop_mid_run_gives_state_stopped_and_a_usable_partial_trajectory():
     seen = []
     holder = {}

@@ -85,7 +85,11 @@ def start_training() -> bool:
             return False
         kwargs = train_kwargs()
         projector = live_projector(s.vectors, kwargs["vocabulary"])
-        run = TrainingRun(s.vectors, s.dataset.texts, s.dataset.labels, **kwargs)
+        # The batches before the first snapshot run eagerly: the first moving map comes
+        # before the second or so that tracing the train step holds the interpreter lock.
+        run = TrainingRun(
+            s.vectors, s.dataset.texts, s.dataset.labels, eager_first_snapshot=True, **kwargs
+        )
         s.run, s.run_vectors, s.live_projector = run, s.vectors, projector
         s.run_texts = s.dataset.texts  # the texts the run's validation indices point into
         verdict.remember_setup("result")

@@ -72,14 +72,34 @@ def _train_accuracy(model, x, y) -> float:
     return float((_predict(model, x).argmax(axis=1) == y).mean())
 
 
-class Trainer:
-    """One run: owns its model, snapshots and progress; shared with a TrainingRun via a lock."""
+#: At most this many batches run eagerly before the first snapshot (``eager_first_snapshot``).
+MAX_EAGER_STEPS = 10
 
-    def __init__(self, vectors, texts, labels, cfg: TrainConfig, callback=None, stop_event=None):
+
+class Trainer:
+    """One run: owns its model, snapshots and progress; shared with a TrainingRun via a lock.
+
+    With ``eager_first_snapshot`` the batches up to the first snapshot after step 0 (at most
+    :data:`MAX_EAGER_STEPS`) run eagerly, op by op, and the train step is traced after it:
+    tracing holds the interpreter lock for about a second, and a live view should get its
+    first moved rows before that, not after. The rows are the same bit for bit (tested).
+    """
+
+    def __init__(
+        self,
+        vectors,
+        texts,
+        labels,
+        cfg: TrainConfig,
+        callback=None,
+        stop_event=None,
+        eager_first_snapshot: bool = False,
+    ):
         self.vectors, self.texts, self.labels = vectors, texts, labels
         self.cfg = cfg
         self.callback = callback
         self.stop_event = stop_event
+        self.eager_first_snapshot = eager_first_snapshot
         self.lock = threading.Lock()
         self.notices: list[str] = []
         self.tokens: list[str] = []
@@ -238,16 +258,20 @@ class Trainer:
             max_len=data.max_len,
             lora_rank=int(cfg.lora_rank),
         )
+        n_train = len(data.train_idx)
+        self.batches_per_epoch = math.ceil(n_train / data.batch_size)
+        self.total_steps = int(cfg.epochs) * self.batches_per_epoch
+        self.snapshot_every = cfg.snapshot_every or max(1, self.total_steps // AUTO_SNAPSHOTS)
+        self.eager_steps = 0
+        if self.eager_first_snapshot and self.snapshot_every <= MAX_EAGER_STEPS:
+            self.eager_steps = self.snapshot_every
         model.compile(
             optimizer=_optimizer(cfg.optimizer, cfg.learning_rate),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
             jit_compile=False,
+            run_eagerly=self.eager_steps > 0,
         )
-        n_train = len(data.train_idx)
-        self.batches_per_epoch = math.ceil(n_train / data.batch_size)
-        self.total_steps = int(cfg.epochs) * self.batches_per_epoch
-        self.snapshot_every = cfg.snapshot_every or max(1, self.total_steps // AUTO_SNAPSHOTS)
         try:
             self._snapshot(model)
             self._report("start")
@@ -306,6 +330,9 @@ class Trainer:
             for b in range(self.batches_per_epoch):
                 if self._stopping():
                     return "stopped"
+                if self.step == self.eager_steps and model.run_eagerly:
+                    # The first snapshot is taken: trace the train step from now on.
+                    model.run_eagerly, model.train_function = False, None
                 idx = order[b * bs : (b + 1) * bs]
                 weights = None if data.sample_weight is None else data.sample_weight[idx]
                 logs = model.train_on_batch(

@@ -31,17 +31,23 @@ class TrainingRun:
     Runs in one process never share a model or state; at most ``max_concurrent_runs()`` train
     at once, the others wait in a FIFO queue and report their position.
 
+    ``eager_first_snapshot=True`` runs the batches before the first snapshot eagerly, so a live
+    view gets its first moved rows before the train step is traced (see ``Trainer``).
+
     Example:
         >>> run = TrainingRun(vectors, texts, labels, epochs=3).start()  # doctest: +SKIP
         >>> run.progress()["state"], run.progress()["fraction"]  # doctest: +SKIP
         >>> run.join(); run.result.trajectory.shape  # doctest: +SKIP
     """
 
-    def __init__(self, vectors, texts, labels, *, callback=None, **kwargs) -> None:
+    def __init__(
+        self, vectors, texts, labels, *, callback=None, eager_first_snapshot=False, **kwargs
+    ) -> None:
         kwargs.pop("stop_event", None)  # a run has its own; use stop()
         self._config = TrainConfig(**kwargs)
         self._args = (vectors, texts, labels)
         self._callback = callback
+        self._eager_first_snapshot = bool(eager_first_snapshot)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._ticket = next_ticket()
@@ -212,7 +218,15 @@ class TrainingRun:
             configure_tensorflow()  # the first run of a process imports TensorFlow here
             self._set(phase="preparing the data and the model")
             vectors, texts, labels = self._args
-            trainer = Trainer(vectors, texts, labels, self._config, self._on_progress, self._stop)
+            trainer = Trainer(
+                vectors,
+                texts,
+                labels,
+                self._config,
+                self._on_progress,
+                self._stop,
+                eager_first_snapshot=self._eager_first_snapshot,
+            )
             with self._lock:
                 self._trainer = trainer
             result = trainer.run()
