@@ -42,13 +42,23 @@ def live_projector(vectors, vocab):
     """The run's PCA map: the run's reference (``explore.run_reference``), fitted once.
 
     Explore's PCA map at the default size is this very object, so the two pages show one map.
+    For the session's current vectors and vocabulary it is memoised under the vocabulary's key
+    (plain values: no old vectors kept alive), so the click on Train reuses the preview's fit.
     """
     from pe_core.projection import Projector
     from ui.explore import run_reference
 
+    s = st.session_state
+    vocab_memo, memo = s.get("_vocab_cache"), s.get("_projector_memo")
+    current = vocab_memo is not None and vocab_memo[1] is vocab and vectors is s.get("vectors")
+    key = vocab_memo[0] if current else None
+    if key is not None and memo is not None and memo[0] == key:
+        return memo[1]
     idx = run_reference(vectors, vocab)
     projector = Projector("pca").fit_vectors(vectors, idx)
     projector.reference_idx_ = idx
+    if key is not None:
+        s._projector_memo = (key, projector)
     return projector
 
 

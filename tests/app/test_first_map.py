@@ -34,9 +34,11 @@ def test_the_preview_comes_after_the_first_page_and_the_live_map_keeps_its_words
     at.number_input(key="opt_epochs").set_value(1)
     at.select_slider(key="opt_batch_size").set_value(64)
     at.run()
+    fitted = at.session_state["_projector_memo"][1]  # the preview's map
     [start] = [b for b in at.button if b.label == "Train on the demo"]
     start.click().run()
     assert not at.exception, at.exception
+    assert at.session_state["live_projector"] is fitted  # the click does not fit it again
     run, deadline = at.session_state["run"], time.monotonic() + 240
     while not run.done:  # the run starts a moment after the click (ui.jobs.start_after_redraw)
         assert time.monotonic() < deadline, run.progress()
