@@ -158,7 +158,13 @@ def main() -> None:
         "process when the first page was ready.",
         "",
         f"The click comes {UP_BEFORE_CLICK:.0f} s after the server start (first-click target: "
-        "first moving map within 3 s, TensorFlow imported in the background meanwhile).",
+        "first moving map within 3 s, TensorFlow imported in the background meanwhile). What "
+        "the first click waits for: the run's start (vocabulary, model build), its first "
+        "snapshot with a moved row (the batches before it run eagerly; tracing the train step, "
+        "about a second holding the interpreter lock, comes after it), the Train page's next "
+        "poll (every 0.25 s until that map is drawn, then every second) and the browser "
+        "drawing the map. The server runs without Streamlit's file watcher, which walked every "
+        "loaded module after each script run and held the page's updates back.",
         "",
         "| run | cache | health answers | first page interactive | loaded at first page | "
         "TensorFlow loaded at the click | click -> run status shown | click -> first map (tokens) | "
