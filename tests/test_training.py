@@ -233,6 +233,31 @@ def test_eager_first_snapshot_runs_the_first_batches_eagerly_with_the_same_rows(
     assert run.result.history == plain.history
 
 
+def test_a_run_publishes_its_initial_rows_before_its_first_step():
+    """Snapshot 0 is the model's initial rows, readable while the first batch has not run: a
+    live map can draw tokens with a direction (here init="random") before any step."""
+    import time
+
+    seen = []
+
+    def at_first_report(progress):
+        if seen:
+            return
+        deadline = time.monotonic() + 60  # its neighbours are searched by the worker first
+        while not len(run.snapshots()["steps"]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append((progress["step"], run.snapshots()))
+
+    run = T.TrainingRun(VECTORS, TEXTS, LABELS, init="random", callback=at_first_report, **TINY)
+    assert run.start().join(120) and run.progress()["state"] == "done"
+    step, first = seen[0]
+    assert step == 0 and first["steps"].tolist() == [0]
+    initial = run.result.vocabulary.initial_trainable()
+    assert np.array_equal(first["trajectory"][0], initial)
+    assert np.array_equal(run.result.trajectory[0], initial)
+    assert (np.linalg.norm(initial, axis=1) > 0).all()  # every token has a place on the map
+
+
 def test_stop_mid_run_gives_state_stopped_and_a_usable_partial_trajectory():
     seen = []
     holder = {}
