@@ -4,7 +4,15 @@ import streamlit as st
 
 from pe_core.data_report import trainable_line
 from pe_core.plots import KIND_COLORS
-from ui import dataset_source, downloads, rules_editor, state, vector_sources, vocab_summary
+from ui import (
+    dataset_source,
+    downloads,
+    rules_editor,
+    state,
+    vector_sources,
+    vocab_summary,
+    wording,
+)
 from ui.errors import shown_errors
 from ui.highlight import TOKEN_CSS, token_chips
 
@@ -81,7 +89,7 @@ with tab_train:
     )
     c1, c2, c3 = st.columns(3)
     c1.number_input(
-        "OOV words: minimum count (0 = none)",
+        f"{wording.MIN_OOV_COUNT} (0 = none)",
         min_value=0,
         step=1,
         persist_state="session",
@@ -90,7 +98,7 @@ with tab_train:
         "dataset get their own trainable row; rarer ones become <unk>.",
     )
     c2.selectbox(
-        "OOV words: cap on their rows",
+        wording.OOV_CAP,
         list(state.OOV_CAPS),
         persist_state="session",
         key="opt_oov_cap",
@@ -113,12 +121,9 @@ with tab_train:
         key="opt_init",
     )
     c2.radio(
-        "Special tokens that are pretrained words",
-        ["promote", "freeze"],
-        format_func={
-            "promote": "Train them, starting from their vectors",
-            "freeze": "Keep them frozen",
-        }.get,
+        wording.PRETRAINED_SPECIALS,
+        list(wording.PRETRAINED_CHOICES),
+        format_func=wording.PRETRAINED_CHOICES.get,
         persist_state="session",
         key="opt_pretrained_specials",
         help="GloVe Twitter already has vectors for <user>, <url>, <smile>, ...",

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from pe_core.checks import is_int
+from pe_core.notices import Notice
 from pe_core.tokens import Tokenizer, _check_specials
 from pe_core.vectors import Vectors
 
@@ -541,41 +542,63 @@ def _oov_cap(max_oov_rows, num_frozen: int) -> int | None:
 
 
 def _build_notices(vocab: Vocabulary, pretrained: list[str]) -> tuple[list[str], list[str]]:
-    """What the user should know about the trainable set, and the too-many-rows warning."""
+    """What the user should know about the trainable set, and the too-many-rows warning, as
+    :class:`~pe_core.notices.Notice` texts (an app words their settings with its labels)."""
     stats, notices = vocab.stats, []
     if pretrained:
+        names = f"{', '.join(pretrained[:8])}{', ...' if len(pretrained) > 8 else ''}"
         notices.append(
-            f"{len(pretrained)} special token(s) are also pretrained words "
-            f"({', '.join(pretrained[:8])}{', ...' if len(pretrained) > 8 else ''}): they were "
-            "promoted to trainable rows that start from their pretrained vectors; choose "
-            "pretrained_specials='freeze' to keep those rows frozen instead"
+            Notice(
+                "{n} special token(s) are also pretrained words ({names}): they were promoted "
+                "to trainable rows that start from their pretrained vectors; to keep those rows "
+                "frozen instead, choose {@pretrained_specials='freeze'}",
+                n=len(pretrained),
+                names=names,
+            )
         )
     if stats["oov_left_types"]:
-        why = []
-        if stats["min_oov_count"] is None:
-            why.append("OOV words get no rows (min_oov_count=None)")
-        else:
-            why.append(f"rows need at least min_oov_count={stats['min_oov_count']} occurrences")
-        if stats["oov_over_cap"]:
-            why.append(
-                f"{stats['oov_over_cap']:,} that occur often enough did not fit under the cap "
-                f"of max_oov_rows={stats['max_oov_rows']:,} rows (default: 10 % of the frozen rows)"
-            )
-        notices.append(
-            f"{stats['oov_left_types']:,} OOV words ({stats['oov_left_tokens']:,} occurrences) "
-            f"share <unk>: {'; '.join(why)}. To give them rows, lower min_oov_count or raise "
-            "max_oov_rows (None for no cap)"
-        )
+        notices.append(_oov_notice(stats))
     warned = []
     share = stats["trainable_share"]
     if share >= WARN_SHARE:
         warned.append(
-            f"the trainable embedding rows are {share:.0%} of the frozen ones "
-            f"(k={vocab.num_trainable:,} x d={vocab.dim} = {stats['trainable_params']:,} "
-            f"trainable vs {stats['frozen_params']:,} frozen parameters): too few texts to learn "
-            "that many new rows well; raise min_oov_count or lower max_oov_rows"
+            Notice(
+                "the trainable embedding rows are {share:.0%} of the frozen ones (k={k:,} x "
+                "d={d} = {trainable:,} trainable vs {frozen:,} frozen parameters): too few texts "
+                "to learn that many new rows well; raise {@min_oov_count} or lower "
+                "{@max_oov_rows}",
+                share=share,
+                k=vocab.num_trainable,
+                d=vocab.dim,
+                trainable=stats["trainable_params"],
+                frozen=stats["frozen_params"],
+            )
         )
     return notices, warned
+
+
+def _oov_notice(stats: Mapping) -> Notice:
+    """How many OOV words were left to <unk>, why, and which settings give them rows."""
+    if stats["min_oov_count"] is None:
+        why, fix = "OOV words get no rows ({@min_oov_count=None})", "set {@min_oov_count} to 1"
+    else:
+        why = "a row needs at least {min_count:,} occurrences ({@min_oov_count})"
+        fix = "lower {@min_oov_count}" if stats["min_oov_count"] > 1 else ""
+    if stats["oov_over_cap"]:
+        why += (
+            ", and {over:,} that occur often enough did not fit under the cap of {cap:,} rows "
+            "({@max_oov_rows}; default: 10 % of the frozen rows)"
+        )
+        fix += (" or " if fix else "") + "raise {@max_oov_rows} (or choose {@max_oov_rows=None})"
+    tail = f". To give them rows, {fix}" if fix else ""
+    return Notice(
+        "{left:,} OOV words ({occurrences:,} occurrences) share <unk>: " + why + tail,
+        left=stats["oov_left_types"],
+        occurrences=stats["oov_left_tokens"],
+        min_count=stats["min_oov_count"],
+        over=stats["oov_over_cap"],
+        cap=stats["max_oov_rows"],
+    )
 
 
 def _frozen_rows(vectors: Vectors, counts, exclude: set[str], max_frozen: int | None) -> list[int]:

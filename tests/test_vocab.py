@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
+from pe_core.notices import Wording
 from pe_core.tokens import Tokenizer
 from pe_core.vectors import Vectors
 from pe_core.vocab import TrainableShareWarning, Vocabulary
@@ -353,11 +354,17 @@ def test_oov_rows_capped_at_ten_percent_of_frozen_most_frequent_first():
         6 + 5 + 4 + 3 + 2 + 1,
     )
     assert vocab.notices == [
-        "6 OOV words (21 occurrences) share <unk>: rows need at least min_oov_count=2 "
-        "occurrences; 5 that occur often enough did not fit under the cap of max_oov_rows=4 rows "
-        "(default: 10 % of the frozen rows). To give them rows, lower min_oov_count or raise "
-        "max_oov_rows (None for no cap)"
+        "6 OOV words (21 occurrences) share <unk>: a row needs at least 2 occurrences "
+        "(min_oov_count), and 5 that occur often enough did not fit under the cap of 4 rows "
+        "(max_oov_rows; default: 10 % of the frozen rows). To give them rows, lower "
+        "min_oov_count or raise max_oov_rows (or choose max_oov_rows=None)"
     ]
+    app = Wording({"min_oov_count": "Min", "max_oov_rows": "Cap"}, {"max_oov_rows": {None: "off"}})
+    assert vocab.notices[0].worded(app) == (
+        "6 OOV words (21 occurrences) share <unk>: a row needs at least 2 occurrences (“Min”), "
+        "and 5 that occur often enough did not fit under the cap of 4 rows (“Cap”; default: "
+        "10 % of the frozen rows). To give them rows, lower “Min” or raise “Cap” (or choose off)"
+    )
     assert vocab.warnings == []
     uncapped = Vocabulary.build(vectors, [text], min_oov_count=2, max_oov_rows=None)
     assert uncapped.trainable_tokens == ["<unk>", *[f"x{i}" for i in range(9)]]
@@ -404,3 +411,21 @@ def test_specials_that_are_pretrained_words_are_promoted_from_their_vectors():
     assert frozen.trainable_tokens == ["<unk>", "<sadface>"]
     assert frozen.frozen_words == ["<user>", "<url>", "good", "day", "<smile>"]
     np.testing.assert_array_equal(frozen.encode(["@bob :)"], 2), [[1, 5]])
+
+
+def test_oov_notice_names_only_the_settings_that_would_give_rows():
+    vectors = _many_words(40)
+    text = " ".join(vectors.words) + " zork zork"
+    none = Vocabulary.build(vectors, [text])  # min_oov_count=None: no OOV rows at all
+    assert none.notices == [
+        "1 OOV words (2 occurrences) share <unk>: OOV words get no rows (min_oov_count=None). "
+        "To give them rows, set min_oov_count to 1"
+    ]
+    once = Vocabulary.build(vectors, [text + " blarg"], min_oov_count=1, max_oov_rows=1)
+    assert once.trainable_tokens == ["<unk>", "zork"]
+    assert once.notices == [  # min_oov_count=1 cannot be lowered: only the cap is named
+        "1 OOV words (1 occurrences) share <unk>: a row needs at least 1 occurrences "
+        "(min_oov_count), and 1 that occur often enough did not fit under the cap of 1 rows "
+        "(max_oov_rows; default: 10 % of the frozen rows). To give them rows, raise "
+        "max_oov_rows (or choose max_oov_rows=None)"
+    ]

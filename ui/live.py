@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from ui import status, warmup
+from ui.wording import say
 
 #: Seconds between the Train page's polls of a running run once its first token is on the map.
 POLL_SECONDS = 1.0
@@ -67,7 +68,7 @@ def live_view() -> LiveView | None:
         state=p["state"],
         fraction=float(min(max(p["fraction"], 0.0), 1.0)),
         text=status.run_progress_text(p),
-        notices=p["notices"],
+        notices=[say(n) for n in p["notices"]],  # in the labels of the Data page
     )
     view.finished = p["state"] in ("done", "stopped", "failed")
     view.failed = p["state"] == "failed"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from ui import assets
+from ui.wording import NO_CAP
 
 if TYPE_CHECKING:  # pandas costs 0.25 s to import: the first page does without it
     import pandas as pd
@@ -184,7 +185,7 @@ def current_tokenizer():
 
 
 #: The Data page's choices for the OOV cap -> ``max_oov_rows`` ("custom": the number input).
-OOV_CAPS = {"10 % of the frozen rows": "auto", "At most N rows": "custom", "No cap": None}
+OOV_CAPS = {"10 % of the frozen rows": "auto", "At most N rows": "custom", NO_CAP: None}
 
 
 def vocab_options() -> dict[str, Any]:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import state
 from ui.errors import shown_errors
+from ui.wording import say
 
 
 def show() -> None:
@@ -25,6 +26,6 @@ def show() -> None:
                 help=fig.help,
             )
         for warning in vocab.warnings:
-            st.warning(f"Too many trainable rows: {warning}.", icon=":material/warning:")
+            st.warning(f"Too many trainable rows: {say(warning)}.", icon=":material/warning:")
         for notice in vocab.notices:
-            st.info(f"{notice}.", icon=":material/info:")
+            st.info(f"{say(notice)}.", icon=":material/info:")
