@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pe_core.filetypes import binary_kind
+from pe_core.notices import Notice
 from pe_core.vectors.parse import is_number  # one test of 'is this field a number'
 
 TEXT_NAMES = ("text", "sentence", "tweet", "content", "review", "message", "body", "comment",
@@ -421,6 +422,8 @@ def load_dataset(
     delimiter: str | None = None,
     encoding: str | None = None,
     min_rows: int = 20,
+    decode_escapes: bool = True,
+    unquote_texts: bool = True,
 ) -> Dataset:
     """Load a labelled text dataset from CSV / TSV / txt (or fastText ``__label__x text`` lines).
 
@@ -434,6 +437,10 @@ def load_dataset(
         encoding: default UTF-8 (BOM allowed), falling back to cp1252 then latin-1 (recorded in
             ``.encoding`` and ``.notes``).
         min_rows: fewest usable rows accepted.
+        decode_escapes: decode escapes written out in the texts (``Don\\u2019t`` -> ``Don’t``,
+            ``\\"`` -> ``"``; see :mod:`pe_core.text_repair`); a malformed one is kept as written.
+        unquote_texts: unquote texts that are a quoted CSV field themselves (``"say ""hi"" now"``
+            -> ``say "hi" now``, quoted twice by an export).
 
     Returns:
         ``Dataset``; labels are ints indexing ``label_names`` (sorted; numerically when every
@@ -459,8 +466,42 @@ def load_dataset(
         else:
             texts.append(t)
             labels.append(lab)
+    texts = _repaired(texts, notes, decode_escapes, unquote_texts)
     return _finish(texts, labels, source, dropped, notes, min_rows,
                    encoding=table.encoding, delimiter=table.delimiter, columns=(header[ti], header[li]))  # fmt: skip
+
+
+def _repaired(texts: list[str], notes: list[str], escapes: bool, quotes: bool) -> list[str]:
+    """The texts with an export's escapes and second quotes undone, each repair in ``notes``."""
+    from pe_core.text_repair import repair_texts
+
+    fix = repair_texts(texts, escapes=escapes, quotes=quotes)
+    if fix.unquoted:
+        before, after = fix.quote_example
+        notes.append(
+            Notice(
+                "{n:,} texts were a quoted CSV field themselves (quoted twice on export) and "
+                "were unquoted: e.g. “{before}” → “{after}”; {@unquote_texts=False} keeps "
+                "them as written",
+                n=fix.unquoted,
+                before=before,
+                after=after,
+            )
+        )
+    if fix.escaped:
+        before, after = fix.escape_example
+        bad = "; {bad:,} malformed escape(s) were left as written" if fix.malformed else ""
+        notes.append(
+            Notice(
+                '{n:,} texts held escapes written out as text (\\u2019, \\"), decoded: e.g. '
+                "“{before}” → “{after}”" + bad + "; {@decode_escapes=False} keeps them raw",
+                n=fix.escaped,
+                before=before,
+                after=after,
+                bad=fix.malformed,
+            )
+        )
+    return fix.texts
 
 
 def _finish(texts, labels, source, dropped, notes, min_rows, **info) -> Dataset:

@@ -304,3 +304,45 @@ def test_a_tsv_whose_texts_hold_commas_splits_on_the_tab(tmp_path):
     assert ds.delimiter == "\t"
     assert ds.texts[:2] == ["call me at 0, ok", "call me at 1, ok"]
     assert ds.label_names == ["ham", "spam"]
+
+
+def test_escapes_and_second_quotes_are_undone_with_a_notice(tmp_path):
+    from pe_core.notices import Wording
+
+    lines = ["text\tlabel"]
+    lines += [
+        '"""Don\\u2019t stop\\u002c please"""\tpos',  # quoted twice, escapes inside
+        "wow \\ud83d\\ude02 \\ud83d\tneg",  # a pair decoded, a lone surrogate kept
+        "plain\tpos",
+    ]
+    lines += [f"{t}\t{lab}" for t, lab in rows(20)]
+    path = tmp_path / "tweets.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ds = load_dataset(path)
+    assert ds.texts[:3] == ["Don’t stop, please", "wow 😂 \\ud83d", "plain"]
+    assert ds.notes == [
+        "1 texts were a quoted CSV field themselves (quoted twice on export) and were unquoted: "
+        "e.g. “\"Don\\u2019t stop\\u002c please\"” → “Don\\u2019t stop\\u002c please”; "
+        "unquote_texts=False keeps them as written",
+        "2 texts held escapes written out as text (\\u2019, \\\"), decoded: e.g. "
+        "“Don\\u2019t” → “Don’t”; 1 malformed escape(s) were left as written; "
+        "decode_escapes=False keeps them raw",
+    ]
+    app = Wording({"decode_escapes": "Decode"}, {"decode_escapes": {False: "unticking “Decode”"}})
+    assert ds.notes[1].worded(app).endswith("; unticking “Decode” keeps them raw")
+    raw = load_dataset(path, decode_escapes=False, unquote_texts=False)
+    assert raw.texts[:2] == ['"Don\\u2019t stop\\u002c please"', "wow \\ud83d\\ude02 \\ud83d"]
+    assert raw.notes == []
+
+
+def test_real_tweets_lose_their_escape_and_quote_artefacts(shared_glove):
+    from pe_core.tokens import Tokenizer
+
+    ds = load_dataset(shared_glove.parent / "tweeteval_sentiment_val.tsv")
+    assert len(ds) == 2000
+    assert [n.split(" texts ")[0] for n in ds.notes] == ["290", "220"]
+    tokens = {tok for text in ds.texts for tok in Tokenizer().tokenize(text)}
+    assert not {t for t in tokens if t.startswith(("u2019", "u002c")) or "\\" in t} - {
+        "\\"  # the one backslash left is the emoticon \(^-^ )/ of one tweet
+    }
+    assert sum(text.count("\\") for text in ds.texts) == 1

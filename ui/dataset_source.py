@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import assets, loaders, state
+from ui import assets, loaders, state, wording
 from ui.errors import shown_errors
+from ui.highlight import literal
+from ui.wording import say
 
 SOURCES = ["Embedded demo", "Upload CSV / TSV"]
 
@@ -17,7 +19,7 @@ def current(ds, desc: str) -> None:
 
     st.markdown(f"**Current:** {desc} — {len(ds):,} texts")
     for note in getattr(ds, "notes", None) or []:
-        st.caption(note)
+        st.caption(literal(say(note)))  # a text's \ or * shows as written
     dropped = dropped_rows(ds.dropped)
     if dropped:
         st.warning(dropped)
@@ -35,6 +37,27 @@ def demo() -> None:
     if st.button("Use the demo dataset"):
         state.set_dataset(assets.demo_dataset(), "Embedded demo")
         st.rerun()
+
+
+def repair_options() -> dict[str, bool]:
+    """The two text repairs of ``load_dataset``, as checkboxes (both on by default)."""
+    c1, c2 = st.columns(2)
+    escapes = c1.checkbox(
+        wording.DECODE_ESCAPES,
+        persist_state="session",
+        key="opt_decode_escapes",
+        help=r"Exports often write a character as an escape: `Don\u2019t` for `Don’t`, `\"` "
+        r"""for `"`. Tokenized as written, they become words such as `u2019t` that get """
+        "trainable rows.",
+    )
+    quotes = c2.checkbox(
+        wording.UNQUOTE_TEXTS,
+        persist_state="session",
+        key="opt_unquote_texts",
+        help='A text written as `"say ""hi"" now"` was quoted twice on its way (TweetEval\'s '
+        'tweets are): it is read as `say "hi" now`.',
+    )
+    return {"decode_escapes": escapes, "unquote_texts": quotes}
 
 
 def upload() -> None:
@@ -59,8 +82,11 @@ def upload() -> None:
             )
             for col, role, guess in pickers
         )
+        repairs = repair_options()
         if st.button("Use this dataset", type="primary"):
             with shown_errors("Loading the dataset", "Pick the text and label columns."):
-                dataset = loaders.dataset_from_upload(up.name, up.getvalue(), text_col, label_col)
+                dataset = loaders.dataset_from_upload(
+                    up.name, up.getvalue(), text_col, label_col, **repairs
+                )
                 state.set_dataset(dataset, f"Upload: {up.name}")
                 st.rerun()

@@ -10,8 +10,8 @@ import html
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\*_`~$[]"})
 
 
-def _text(token: str) -> str:
-    """A token as literal HTML text, for st.markdown as for st.html."""
+def literal(token: str) -> str:
+    """A token (or any text) as literal HTML text, for st.markdown as for st.html."""
     return html.escape(token).translate(_MARKDOWN)
 
 
@@ -23,7 +23,7 @@ def token_spans(pairs, vectors, colors: dict[str, str]) -> str:
     """
     parts = []
     for token, rule in pairs:
-        text = _text(token)
+        text = literal(token)
         if rule is not None:
             color, title = colors["special"], f"special token (rule: {rule})"
         elif token in vectors:
@@ -51,7 +51,7 @@ def token_chips(tokens, kinds, colors: dict[str, str], limit: int = 300) -> str:
         color = colors.get(kind, "#888888")
         chips.append(
             f'<span class="pe-tok" style="border-color:{color};color:{color}" '
-            f'title="{html.escape(kind)}">{_text(token)}</span>'
+            f'title="{html.escape(kind)}">{literal(token)}</span>'
         )
     more = f" … and {len(tokens) - limit:,} more" if len(tokens) > limit else ""
     return " ".join(chips) + more
@@ -75,6 +75,6 @@ def effect_spans(frame, scale: float | None = None) -> str:
         parts.append(
             f'<span class="pe-tok" style="background:rgba({rgb},{alpha:.2f});border:{border};'
             f'font-weight:{600 if kind != "frozen" else 400}" title="{html.escape(title)}">'
-            f"{_text(token)}</span>"
+            f"{literal(token)}</span>"
         )
     return " ".join(parts)

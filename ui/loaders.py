@@ -97,13 +97,14 @@ def vectors_from_upload(
     return vectors
 
 
-def dataset_from_upload(name: str, data: bytes, text_column=None, label_column=None):
-    """Read an uploaded CSV / TSV into a ``Dataset`` with the chosen columns."""
+def dataset_from_upload(name: str, data: bytes, text_column=None, label_column=None, **options):
+    """Read an uploaded CSV / TSV into a ``Dataset`` with the chosen columns (``options``: more
+    keywords of ``load_dataset``, e.g. ``decode_escapes``)."""
     suffix = _suffix(name, DATASET_SUFFIXES, "dataset")
     with temp_copy(name, data, suffix) as path:
         from pe_core.datasets import load_dataset
 
-        dataset = load_dataset(path, text_column=text_column, label_column=label_column)
+        dataset = load_dataset(path, text_column=text_column, label_column=label_column, **options)
     dataset.source = f"upload: {name}"
     return dataset
 

@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "opt_max_words": 50_000,
     "opt_fix_mojibake": False,
     "opt_dataset_source": "Embedded demo",
+    "opt_decode_escapes": True,
+    "opt_unquote_texts": True,
     "opt_literal_specials": "",
     "opt_rules_preset": "Default",
     "opt_min_oov_count": 3,

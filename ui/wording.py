@@ -17,7 +17,8 @@ PRETRAINED_CHOICES = {
     "promote": "Train them, starting from their vectors",
     "freeze": "Keep them frozen",
 }
-DECODE_ESCAPES = "Decode escapes written out in the texts (\\u2019 → ’)"
+DECODE_ESCAPES = "Decode escapes written out as text (\\u2019 → ’)"
+UNQUOTE_TEXTS = "Unquote texts that are a quoted CSV field themselves"
 
 APP = Wording(
     labels={
@@ -25,12 +26,14 @@ APP = Wording(
         "max_oov_rows": OOV_CAP,
         "pretrained_specials": PRETRAINED_SPECIALS,
         "decode_escapes": DECODE_ESCAPES,
+        "unquote_texts": UNQUOTE_TEXTS,
     },
     choices={
         "min_oov_count": {None: f"“{MIN_OOV_COUNT}” = 0"},
         "max_oov_rows": {None: f"“{NO_CAP}”"},
         "pretrained_specials": {k: f"“{v}”" for k, v in PRETRAINED_CHOICES.items()},
-        "decode_escapes": {False: f"to untick “{DECODE_ESCAPES}”"},
+        "decode_escapes": {False: f"unticking “{DECODE_ESCAPES}”"},
+        "unquote_texts": {False: f"unticking “{UNQUOTE_TEXTS}”"},
     },
 )
 """How the app names the library's settings in notices."""
