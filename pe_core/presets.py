@@ -54,6 +54,7 @@ GLOVE_TWITTER_OPTIONS = {
     "normalize_elongations": False,  # the script only marks elongations at a word's end
     "elongation_keep": 1,
     "unescape_html": True,
+    "ptb_quotes": False,  # the script keeps '"' (the vectors have it)
 }
 
 PRESETS: dict[str, tuple[list[Rule], dict]] = {

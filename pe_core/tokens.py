@@ -38,7 +38,9 @@ kept whole, every other punctuation character its own token.
 Elongations are normalised: runs of three or more identical letters collapse to
 ``elongation_keep`` letters (default 1: ``soooo`` -> ``so``; note ``goooood`` -> ``god`` then,
 ``elongation_keep=2`` gives ``good`` but ``soo``). HTML entities (``&amp;``, ``&lt;3``) are
-unescaped first, curly quotes become straight ones.
+unescaped first, curly quotes become straight ones. A double quote becomes GloVe 6B's PTB
+quote token: two backticks when it opens (at the start, after a space or an opening bracket),
+two apostrophes when it closes (``ptb_quotes=False`` keeps ``"``, as GloVe Twitter has it).
 
 User literal specials (``[PRODUCT]``, ``<company>``) are matched as-is (case-sensitive), before
 every rule, longest first; a special that starts or ends with a letter/digit only matches at a
@@ -207,7 +209,9 @@ _OPTION_NAMES = (
     "keep_hashtag_word",
     "elongation_keep",
     "unescape_html",
+    "ptb_quotes",
 )
+_OPENERS = "([{<"
 
 
 def _literal_pattern(special: str) -> str:
@@ -249,6 +253,8 @@ class Tokenizer:
         keep_hashtag_word: after ``<hashtag>`` also emit the hashtag's word (rule ``hashtag``).
         elongation_keep: letters kept from an elongated run, 1 (``soooo`` -> ``so``) or 2.
         unescape_html: unescape HTML entities (``&amp;`` -> ``&``) before tokenizing.
+        ptb_quotes: write a double quote as GloVe 6B does (PTB): two backticks when it opens,
+            two apostrophes when it closes; False keeps ``"`` (GloVe Twitter's vectors have it).
 
     Example:
         >>> Tokenizer().tokenize("Soooo happy :) don't miss https://t.co/x #win")
@@ -267,6 +273,7 @@ class Tokenizer:
         *,
         elongation_keep: int = 1,
         unescape_html: bool = True,
+        ptb_quotes: bool = True,
     ) -> None:
         rules = list(DEFAULT_RULES if rules is None else rules)
         names: set[str] = set()
@@ -285,6 +292,7 @@ class Tokenizer:
         self.keep_hashtag_word = bool(keep_hashtag_word)
         self.elongation_keep = int(elongation_keep)
         self.unescape_html = bool(unescape_html)
+        self.ptb_quotes = bool(ptb_quotes)
         self._compile()
 
     def _compile(self) -> None:
@@ -366,6 +374,10 @@ class Tokenizer:
                     out.append((_FIXED_OUTPUT[payload], None))
                 elif payload in _LOWER_ONLY and self.lowercase:
                     out.append((s.lower(), None))
+                elif s == '"' and self.ptb_quotes:
+                    opens = not m.start() or text[m.start() - 1].isspace()
+                    opens = opens or text[m.start() - 1] in _OPENERS
+                    out.append(("``" if opens else "''", None))
                 else:
                     out.append((s, None))
             elif kind == "rule":
@@ -459,6 +471,7 @@ class Tokenizer:
     def from_dict(cls, data: Mapping) -> Tokenizer:
         """Inverse of :meth:`to_dict`."""
         data = dict(data)
+        data.setdefault("ptb_quotes", False)  # saved before the option: kept '"' as it was
         rows = data.pop("rules")
         specials = data.pop("specials", ())
         return cls.from_table(rows, specials=specials, **data)

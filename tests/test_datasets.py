@@ -322,9 +322,9 @@ def test_escapes_and_second_quotes_are_undone_with_a_notice(tmp_path):
     assert ds.texts[:3] == ["Don’t stop, please", "wow 😂 \\ud83d", "plain"]
     assert ds.notes == [
         "1 texts were a quoted CSV field themselves (quoted twice on export) and were unquoted: "
-        "e.g. “\"Don\\u2019t stop\\u002c please\"” → “Don\\u2019t stop\\u002c please”; "
+        'e.g. “"Don\\u2019t stop\\u002c please"” → “Don\\u2019t stop\\u002c please”; '
         "unquote_texts=False keeps them as written",
-        "2 texts held escapes written out as text (\\u2019, \\\"), decoded: e.g. "
+        '2 texts held escapes written out as text (\\u2019, \\"), decoded: e.g. '
         "“Don\\u2019t” → “Don’t”; 1 malformed escape(s) were left as written; "
         "decode_escapes=False keeps them raw",
     ]

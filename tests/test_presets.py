@@ -140,3 +140,8 @@ def test_the_twitter_preset_is_suggested_for_twitter_vectors_only():
     assert suggested_preset(plain) == "Default"
     assert suggested_preset(release="twitter.27B") == "GloVe Twitter"
     assert suggested_preset(release="6B") == "Default"
+
+
+def test_glove_twitter_keeps_straight_quotes_as_its_vectors_do():
+    assert preset_tokenizer("GloVe Twitter").tokenize('say "hi"') == ["say", '"', "hi", '"']
+    assert preset_tokenizer("Default").tokenize('say "hi"') == ["say", "``", "hi", "''"]

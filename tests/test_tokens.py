@@ -62,7 +62,8 @@ def test_issue_example(tok):
         ("the U.S. and the u.n.", ["the", "u.s.", "and", "the", "u.n."]),
         ("Wait... what?! ok.. \u2026", ["wait", "...", "what", "?", "!", "ok", "...", "..."]),
         ("yes -- no \u2014 maybe", ["yes", "--", "no", "--", "maybe"]),
-        ('he said "hi" \u201cthere\u201d', ["he", "said", '"', "hi", '"', '"', "there", '"']),
+        ('he said "hi" \u201cthere\u201d', ["he", "said", "``", "hi", "''", "``", "there", "''"]),
+        ('("no") "', ["(", "``", "no", "''", ")", "``"]),
         ("I LOVE IT!!!", ["i", "love", "it", "!", "!", "!"]),
         ("``quoted''", ["``", "quoted", "''"]),
         # elongations
@@ -430,3 +431,13 @@ def test_word_forms_exist_in_real_glove(shared_glove):
     specials = set(Tokenizer().special_tokens)
     missing = [t for t in tokens if t not in specials and t not in words]
     assert missing == []
+
+
+def test_ptb_quotes_can_be_kept_straight_and_old_tokenizers_keep_them():
+    text = 'he said "hi"'
+    assert Tokenizer(ptb_quotes=False).tokenize(text) == ["he", "said", '"', "hi", '"']
+    saved = Tokenizer().to_dict()
+    assert saved["ptb_quotes"] is True
+    assert Tokenizer.from_dict(saved).tokenize(text) == ["he", "said", "``", "hi", "''"]
+    del saved["ptb_quotes"]  # a bundle saved before the option kept '"'
+    assert Tokenizer.from_dict(saved).tokenize(text) == ["he", "said", '"', "hi", '"']
