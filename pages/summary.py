@@ -5,14 +5,15 @@ import streamlit as st
 from ui import neighbour_list, state
 from ui import summary as summary_ui
 from ui.errors import shown_errors
+from ui.highlight import literal
 
 state.require_app(__file__)
 s = st.session_state
 st.title("Summary")
 st.caption(
-    "What to say about this run: for the special tokens that travelled furthest (and any you "
-    "add), where each started and ended, how far it moved on the semantic axis, and how much "
-    "its neighbourhood changed."
+    "What to say about this run: for the special tokens that travelled furthest (rule tokens "
+    "such as <smile>, and emoji) and any you add, where each started and ended, how far it "
+    "moved on the semantic axis, and how much its neighbourhood changed."
 )
 result = state.require_result("Nothing to summarise yet")
 vectors = s.run_vectors
@@ -35,6 +36,7 @@ with shown_errors("Writing the summary"):
     text, picture = st.columns([1, 1])
     with text:
         st.markdown(f"**{summary.headline}**")
+        st.caption(literal(summary.scope))
         for story in summary.stories:
             st.markdown(f"**`{story.token}`**\n" + "".join(f"\n- {x}" for x in story.sentences))
         if summary.comparison:

@@ -1,6 +1,8 @@
 """A summary to present: what happened to the featured tokens, in plain sentences.
 
-For each featured token (the special tokens that travelled furthest, plus any the user picks):
+For each featured token (the special tokens, ``<smile>`` and emoji alike, that travelled
+furthest, plus any the user picks; :func:`featured_scope` says so, and names a token of another
+kind that travelled further):
 where it started and ended (its true nearest words with cosines, or "no close word yet"), how
 far it moved on the semantic axis against the words' spread, how much its neighbourhood
 changed, and, when a comparison ran, what the dual model gained over the frozen one. Every
@@ -39,30 +41,67 @@ class Summary:
     headline: str
     stories: list[TokenStory] = field(default_factory=list)
     comparison: str = ""
+    scope: str = ""
 
     def paragraphs(self) -> list[str]:
         """Plain text, one paragraph per story (for the report and for tests)."""
-        out = [self.headline]
+        out = [self.headline] + ([self.scope] if self.scope else [])
         out += [f"{s.token}: " + " ".join(s.sentences) for s in self.stories]
         if self.comparison:
             out.append(self.comparison)
         return out
 
 
-def featured_tokens(result, picks: Sequence[str] = (), n: int = 3) -> list[str]:
-    """The named special tokens (``<smile>``, ...) that travelled furthest, then the user's."""
+#: What the Summary features by default: the special tokens, both the rule tokens
+#: (``<smile>``, ``<url>``) and the tokens of rules that emit the matched text (emoji).
+FEATURED_KINDS = ("special",)
+_KIND_NAMES = {"oov": "OOV word", "promoted": "promoted word", "unk": "<unk>"}
+
+
+def _travel(result) -> np.ndarray:
+    """Each token's L2 distance from its initial row at the last snapshot."""
     l2, _ = distances(result.trajectory)
-    travel = l2[-1]
-    named = [
-        t
-        for t, (tok, kind) in enumerate(zip(result.tokens, result.token_kinds, strict=True))
-        if kind == "special" and tok.startswith("<") and tok.endswith(">") and travel[t] > 0
-    ]
-    if not named:  # no <...> specials: any token that moved
-        named = [t for t in range(len(result.tokens)) if travel[t] > 0]
-    named.sort(key=lambda t: -travel[t])
-    chosen = [result.tokens[t] for t in named[:n]]
-    return list(dict.fromkeys([*chosen, *[p for p in picks if p in set(result.tokens)]]))
+    return l2[-1]
+
+
+def featured_tokens(result, picks: Sequence[str] = (), n: int = 3) -> list[str]:
+    """The special tokens (``<smile>`` and emoji alike) that travelled furthest, then the
+    user's picks; any token that moved when no special did."""
+    travel = _travel(result)
+    moved = [t for t in range(len(result.tokens)) if travel[t] > 0]
+    chosen = [t for t in moved if result.token_kinds[t] in FEATURED_KINDS] or moved
+    chosen.sort(key=lambda t: -travel[t])
+    names = [result.tokens[t] for t in chosen[:n]]
+    return list(dict.fromkeys([*names, *[p for p in picks if p in set(result.tokens)]]))
+
+
+def featured_scope(result, tokens: Sequence[str]) -> str:
+    """Which tokens the summary features, and the furthest traveller it leaves out, if that one
+    travelled further than a featured token (an OOV word often does)."""
+    travel, kinds = _travel(result), result.token_kinds
+    specials = sum(kind in FEATURED_KINDS for kind in kinds)
+    shown = [t for t, tok in enumerate(result.tokens) if tok in set(tokens)]
+    if not shown:
+        return ""
+    if any(travel[t] > 0 and kinds[t] in FEATURED_KINDS for t in range(len(kinds))):
+        text = (
+            f"Featured: the special tokens that travelled furthest (rule tokens such as <smile> "
+            f"and emoji; {specials:,} of the {len(kinds):,} trainable rows), and any you add."
+        )
+    else:
+        text = "Featured: the tokens that travelled furthest (no special token moved)."
+    rest = [t for t in range(len(kinds)) if t not in shown]
+    if not rest:
+        return text
+    far = max(rest, key=lambda t: travel[t])
+    least = min(shown, key=lambda t: travel[t])
+    if travel[far] <= travel[least]:
+        return text
+    kind = _KIND_NAMES.get(kinds[far], "special token")
+    return text + (
+        f" The {kind} {result.tokens[far]} travelled further ({travel[far]:.2f} L2, against "
+        f"{travel[least]:.2f} for {result.tokens[least]}); add it under Also feature to see it."
+    )
 
 
 def _index(vectors) -> NeighbourIndex:
@@ -112,21 +151,28 @@ def _axis_sentence(axis, scores, word_scores) -> tuple[str, float]:
     )
 
 
+def _change_word(same: int, k: int) -> str:
+    """How much a top-k changed, from how many of its first k words remain."""
+    if same == 0:
+        return "changed completely"
+    if same == k:
+        return "did not change"
+    share = same / k
+    return (
+        "changed almost completely"
+        if share < 0.35
+        else "changed by about half"
+        if share < 0.65
+        else "changed a little"
+    )
+
+
 def _change_sentence(kept: float, k: int, travelled: float) -> str:
     if not np.isfinite(kept):
         return ""
     same = int(round(kept * 2 * k / (1 + kept)))  # Jaccard -> shared words of two k-lists
-    how = (
-        "almost completely"
-        if kept < 0.2
-        else "mostly"
-        if kept < 0.5
-        else "a little"
-        if kept < 0.9
-        else "hardly"
-    )
     return (
-        f"Neighbourhood changed {how}: {same} of its first {k} nearest words remain "
+        f"Neighbourhood {_change_word(same, k)}: {same} of its first {k} nearest words remain "
         f"(Jaccard {kept:.2f}); the vector travelled {travelled:.2f} (L2) from its initial row."
     )
 
@@ -227,4 +273,5 @@ def summarize_run(
         )
         for t in tokens
     ]  # fmt: skip
-    return Summary(headline + ".", stories, comparison_sentence(comparison))
+    scope = featured_scope(result, tokens)
+    return Summary(headline + ".", stories, comparison_sentence(comparison), scope)

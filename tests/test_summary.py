@@ -3,11 +3,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pytest
 
 from pe_core.axes import SemanticAxis
 from pe_core.neighbourhood import endpoints
 from pe_core.report import report_html
-from pe_core.summary import comparison_sentence, featured_tokens, summarize_run
+from pe_core.summary import (
+    _change_sentence,
+    comparison_sentence,
+    featured_scope,
+    featured_tokens,
+    summarize_run,
+)
 from pe_core.vectors import Vectors
 
 WORDS = ["good", "great", "bad", "awful", "table"]
@@ -41,6 +48,58 @@ def test_featured_tokens_are_the_specials_that_travelled_furthest_then_the_picks
     assert featured_tokens(result, ["<unk>", "<nope>"], n=1) == ["<url>", "<unk>"]
 
 
+def _run_with_emoji_and_oov():
+    # The emoji travels furthest of the specials (4.0), the OOV word "lol" furthest of all (5.0).
+    result = _run()
+    traj = np.zeros((3, 6, 3), dtype=np.float32)
+    traj[:, :4] = result.trajectory
+    traj[2, 4], traj[2, 5] = [0, 0, 4], [5, 0, 0]
+    result.trajectory = traj
+    result.tokens = [*result.tokens, "😂", "lol"]
+    result.token_kinds = [*result.token_kinds, "special", "oov"]
+    return result
+
+
+def test_emoji_are_featured_when_they_travel_further_and_a_further_oov_word_is_named():
+    result = _run_with_emoji_and_oov()
+    tokens = featured_tokens(result)
+    assert tokens == ["😂", "<url>", "<smile>"]
+    assert featured_scope(result, tokens) == (
+        "Featured: the special tokens that travelled furthest (rule tokens such as <smile> and "
+        "emoji; 4 of the 6 trainable rows), and any you add. The OOV word lol travelled further "
+        "(5.00 L2, against 2.00 for <smile>); add it under Also feature to see it."
+    )
+    with_lol = featured_tokens(result, ["lol"])
+    assert featured_scope(result, with_lol) == (
+        "Featured: the special tokens that travelled furthest (rule tokens such as <smile> and "
+        "emoji; 4 of the 6 trainable rows), and any you add."
+    )
+    still = _run()
+    still.trajectory = np.zeros_like(still.trajectory)
+    assert featured_tokens(still) == [] and featured_scope(still, []) == ""
+
+
+@pytest.mark.parametrize(
+    ("same", "words"),
+    [
+        (0, "changed completely"),
+        (1, "changed almost completely"),
+        (3, "changed almost completely"),
+        (4, "changed by about half"),
+        (6, "changed by about half"),
+        (7, "changed a little"),
+        (9, "changed a little"),
+        (10, "did not change"),
+    ],
+)
+def test_neighbourhood_change_words_follow_the_words_that_remain(same, words):
+    kept = same / (20 - same)  # Jaccard of two top-10 lists sharing `same` words
+    assert _change_sentence(kept, 10, 1.5) == (
+        f"Neighbourhood {words}: {same} of its first 10 nearest words remain "
+        f"(Jaccard {kept:.2f}); the vector travelled 1.50 (L2) from its initial row."
+    )
+
+
 def test_summary_sentences_say_where_tokens_went_and_admit_weak_results():
     result, vectors = _run(), Vectors(WORDS, MATRIX)
     axis = SemanticAxis(["good", "great"], ["bad", "awful"], vectors)
@@ -60,9 +119,14 @@ def test_summary_sentences_say_where_tokens_went_and_admit_weak_results():
     assert url.sentences[1] == "End: no close word yet (best cosine 0.11)."
     assert unk.sentences == ["<unk> never got a direction: it is still the zero vector."]
     assert smile.sentences[0].startswith("Start: no direction (a zero vector); after its first")
-    assert smile.kept == 1 / 3 and "1 of its first 2 nearest words remain" in smile.sentences[3]
+    assert smile.kept == 1 / 3
+    assert smile.sentences[3].startswith(
+        "Neighbourhood changed by about half: 1 of its first 2 nearest words remain"
+    )
     assert summary.headline.startswith("A bag classifier trained 4 token rows")
     assert summary.comparison.startswith("Run Compare")
+    assert summary.scope.startswith("Featured: the special tokens that travelled furthest")
+    assert summary.paragraphs()[1] == summary.scope
 
 
 def test_comparison_sentence_states_the_gain_over_frozen():

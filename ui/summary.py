@@ -111,5 +111,5 @@ def report(summary, map_fig, view, tokens, history) -> str:
         summary.headline,
         [(s.token, s.sentences) for s in summary.stories],
         figures,
-        notes=[summary.comparison] if summary.comparison else (),
+        notes=[note for note in (summary.scope, summary.comparison) if note],
     )
