@@ -82,7 +82,9 @@ def _example(text: str) -> tuple[str, str] | None:
     match = next((m for m in _ESCAPE.finditer(text) if m.lastgroup != "bad"), None)
     if match is None:
         return None
-    begin, end = text.rfind(" ", 0, match.start()) + 1, text.find(" ", match.end())
+    # From the word before the escape's word ("Rui En\u2019s", not "En\u2019s") to its end.
+    begin = text.rfind(" ", 0, max(text.rfind(" ", 0, match.start()), 0)) + 1
+    end = text.find(" ", match.end())
     begin = begin if match.start() - begin <= _EXAMPLE_CHARS else match.start()
     words = text[begin : len(text) if end < 0 else end][: _EXAMPLE_CHARS + 12]
     return words, decode_escapes(words)[0]
@@ -91,7 +93,7 @@ def _example(text: str) -> tuple[str, str] | None:
 def _shortened(before: str, after: str) -> tuple[str, str]:
     """The first :data:`_EXAMPLE_CHARS` characters of a text before and after its repair."""
     cut = _EXAMPLE_CHARS
-    return tuple(t if len(t) <= cut else t[:cut].rstrip() + "…" for t in (before, after))
+    return tuple(t if len(t) <= cut else t[:cut].rsplit(" ", 1)[0] + "…" for t in (before, after))
 
 
 def repair_texts(texts: list[str], *, escapes: bool = True, quotes: bool = True) -> Repairs:

@@ -47,5 +47,5 @@ def test_repair_counts_texts_and_keeps_one_example():
 def test_examples_are_shortened_to_the_words_around_the_escape():
     long = "x" * 30 + " a very long opening before the first " + r"word\u2019s end and more"
     fix = repair_texts(['"' + "y" * 60 + '"', long])
-    assert fix.escape_example == (r"word\u2019s", "word’s")
+    assert fix.escape_example == (r"first word\u2019s", "first word’s")
     assert fix.quote_example == ('"' + "y" * 39 + "…", "y" * 40 + "…")
