@@ -506,12 +506,27 @@ def test_real_data_shows_the_oov_cap_notice_and_the_twitter_preset(shared_glove)
     assert not at.exception and _errors(at) == []
     vocab = at.session_state["_vocab_cache"][1]
     assert (vocab.num_frozen, vocab.num_trainable) == (2430, 253)  # 9 specials + 243 OOV rows
-    assert any("OOV words (" in i.value and "share <unk>" in i.value for i in at.info)
+    assert [i.value for i in at.info if "share <unk>" in i.value] == [
+        "4,101 OOV words (6,091 occurrences) share <unk>: a row needs at least 3 occurrences "
+        "(“OOV words: minimum count”), and 470 that occur often enough did not fit under the cap "
+        "of 243 rows (“OOV words: cap on their rows”; default: 10 % of the frozen rows). To give "
+        "them rows, lower “OOV words: minimum count” or raise “OOV words: cap on their rows” (or "
+        "choose “No cap”)."
+    ]  # in the labels of the controls below, not min_oov_count=3 / max_oov_rows=243
+    assert at.number_input(key="opt_min_oov_count").label.startswith("OOV words: minimum count")
+    assert at.selectbox(key="opt_oov_cap").label == "OOV words: cap on their rows"
     assert any("OOV rows: 243 of at most 243" in m.value for m in at.markdown)
     assert not at.warning  # 10.4 % trainable: no warning
+    (chips,) = [m.value for m in at.markdown if 'title="oov">lol</span>' in m.value]
+    assert chips.count("<span") == 253  # the trainable set, without escape or quote artefacts
+    assert not any(t in chips for t in ("u2019", "u002c", "&#92;", "&quot;"))
 
     at.selectbox(key="opt_oov_cap").set_value("No cap").run()
-    assert any("Too many trainable rows" in w.value for w in at.warning)
+    (warning,) = [w.value for w in at.warning if "Too many trainable rows" in w.value]
+    assert warning.endswith(
+        "raise “OOV words: minimum count” or lower “OOV words: cap on their rows”."
+    )
+    assert "min_oov_count" not in warning and "max_oov_rows" not in warning
 
     at.selectbox(key="opt_rules_preset").set_value("GloVe Twitter").run()
     assert not at.exception and _errors(at) == []
@@ -528,3 +543,31 @@ def test_data_page_shows_the_oov_and_the_unk_rate_each_named_for_what_it_counts(
     assert "missing from the vectors" in metrics["OOV rate"].help
     assert "read as <unk>" in metrics["<unk> rate"].help
     assert "no row at all" in metrics["<unk> rate"].help
+
+
+def test_an_upload_with_escapes_and_second_quotes_is_repaired_unless_unticked():
+    rows = ["text\tlabel"] + [
+        f'"""Don\\u2019t stop\\u002c number {i}"""\t{"pos" if i % 2 else "neg"}' for i in range(30)
+    ]
+    data = "\n".join(rows).encode()
+    at = _app().switch_page("pages/data.py").run()
+    at.radio(key="opt_dataset_source").set_value("Upload CSV / TSV").run()
+    at.file_uploader(key="dataset_upload").set_value(("t.tsv", data, "text/tsv")).run()
+    _button(at, "Use this dataset").click().run()
+    assert not at.exception and _errors(at) == [], _errors(at)
+    assert at.session_state["dataset"].texts[0] == "Don’t stop, number 0"
+    notes = [c.value for c in at.caption if " texts " in c.value]
+    assert notes == [
+        "30 texts were a quoted CSV field themselves (quoted twice on export) and were unquoted: "
+        "e.g. “&quot;Don&#92;u2019t stop&#92;u002c number 0&quot;” → “Don&#92;u2019t "
+        "stop&#92;u002c number 0”; unticking “Unquote texts that are a quoted CSV field "
+        "themselves” keeps them as written",
+        "30 texts held escapes written out as text (&#92;u2019, &#92;&quot;), decoded: e.g. "
+        "“Don&#92;u2019t” → “Don’t”; unticking “Decode escapes written "
+        "out as text (&#92;u2019 → ’)” keeps them raw",
+    ]  # in the checkboxes' labels; the backslashes drawn as entities show as written
+    at.checkbox(key="opt_decode_escapes").uncheck().run()
+    at.checkbox(key="opt_unquote_texts").uncheck().run()
+    _button(at, "Use this dataset").click().run()
+    assert at.session_state["dataset"].texts[0] == '"Don\\u2019t stop\\u002c number 0"'
+    assert not [c.value for c in at.caption if " texts " in c.value]

@@ -185,9 +185,20 @@ def test_neighbourhood_change_curves_follow_k_and_rank_every_token(demo_run):
 
 
 def test_summary_page_says_what_smile_and_sad_did_and_exports_a_report(demo_run):
+    from pe_core.summary import _travel, featured_tokens
+
     at = _session(demo_run, "pages/summary.py")
-    text = _markdown(at)
-    assert "**`<smile>`**" in text and "**`<sadface>`**" in text  # the named specials that moved
+    result = demo_run[1]
+    featured = featured_tokens(result)  # the specials, emoji included, that moved furthest
+    assert [m.value.split("`")[1] for m in at.markdown if m.value.startswith("**`")] == featured
+    travel = dict(zip(result.tokens, _travel(result), strict=True))
+    specials = [t for t, k in zip(result.tokens, result.token_kinds, strict=True) if k == "special"]
+    assert min(travel[t] for t in featured) >= max(travel[t] for t in set(specials) - set(featured))
+    assert [c.value for c in at.caption if c.value.startswith("Featured: ")] == [
+        "Featured: the special tokens that travelled furthest (rule tokens such as &lt;smile&gt; "
+        f"and emoji; {len(specials)} of the {len(result.tokens)} trainable rows), and any you add."
+    ]
+    at.multiselect(key="summary_picks").set_value(["<smile>", "<sadface>"]).run()
     smile = next(m.value for m in at.markdown if m.value.startswith("**`<smile>`**"))
     assert "towards good great love happy" in smile and "End: " in smile
     sad = next(m.value for m in at.markdown if m.value.startswith("**`<sadface>`**"))
