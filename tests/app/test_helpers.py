@@ -334,3 +334,54 @@ def test_a_launched_job_is_the_sessions_and_its_keys_go_with_the_session():
     assert job.stopped
     assert "fake_job" not in at.session_state and "fake_result" not in at.session_state
     assert at.session_state["other"] == "not the job's"
+
+
+class _QueuedRun:
+    """A run still queued, with the notices its vocabulary gave (as a TrainingRun's progress)."""
+
+    done = False
+    result = None
+
+    def __init__(self, notices):
+        self.notices = notices
+
+    def progress(self):
+        return {"state": "queued", "fraction": 0.0, "notices": self.notices, "history": {}}
+
+    def snapshots(self, after_step=None):
+        return {"trajectory": [], "all_steps": [], "token_kinds": []}
+
+
+def _live_notices():
+    import streamlit as st
+
+    from ui.live import live_view
+
+    for notice in live_view().notices:
+        st.caption(notice)
+
+
+def test_the_train_page_words_the_runs_notices_with_the_data_pages_labels():
+    import pickle
+
+    from streamlit.testing.v1 import AppTest
+
+    from pe_core.vectors import Vectors
+    from pe_core.vocab import Vocabulary
+
+    vectors = Vectors([f"w{i}" for i in range(40)], [[1.0, float(i)] for i in range(40)])
+    text = " ".join(vectors.words) + " zork zork zork blarg blarg blarg"
+    vocab = Vocabulary.build(vectors, [text], min_oov_count=3, max_oov_rows=1)
+    kept = pickle.loads(pickle.dumps([*vocab.notices, "batch_size=64 is larger"]))  # a run store
+    at = AppTest.from_function(_live_notices)
+    at.session_state["run"] = _QueuedRun(kept)
+    at.run()
+    assert not at.exception, at.exception
+    assert [c.value for c in at.caption] == [
+        "1 OOV words (3 occurrences) share <unk>: a row needs at least 3 occurrences (“OOV "
+        "words: minimum count”), and 1 that occur often enough did not fit under the cap of 1 "
+        "rows (“OOV words: cap on their rows”; default: 10 % of the frozen rows). To give them "
+        "rows, lower “OOV words: minimum count” or raise “OOV words: cap on their rows” (or "
+        "choose “No cap”)",
+        "batch_size=64 is larger",  # a plain text of the engine is shown as it is
+    ]
