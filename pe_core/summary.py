@@ -120,6 +120,17 @@ def _nearest_line(index, names, row, k: int, threshold: float) -> str:
     return describe_nearest(words, cosines, k, threshold)
 
 
+def _seen_sentence(result, t: int) -> str:
+    """ "Seen 5 times in the 2,000 texts." (a row learned from 5 occurrences tells little), or ""
+    when the run's vocabulary did not count its tokens."""
+    stats = getattr(getattr(result, "vocabulary", None), "stats", None) or {}
+    counts = stats.get("trainable_counts")
+    if not counts or len(counts) != len(result.tokens):
+        return ""
+    n = counts[t]
+    return f"Seen {n:,} time{'s' if n != 1 else ''} in the {stats['texts']:,} texts."
+
+
 def _start_sentence(token, path, steps, index, names, threshold) -> str:
     start = int(first_directions(path[:, None])[0])
     if start < 0:
@@ -194,6 +205,9 @@ def token_story(
     index = index or _index(vectors)
     names = vectors.words
     story = TokenStory(token, result.token_kinds[t], [])
+    seen = _seen_sentence(result, t)
+    if seen:
+        story.sentences.append(seen)
     story.sentences.append(_start_sentence(token, path, result.steps, index, names, threshold))
     if not np.any(path[-1]):
         return story

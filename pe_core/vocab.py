@@ -286,6 +286,11 @@ class Vocabulary:
             "max_oov_rows": cap,
             "oov_over_cap": len(candidates) - len(oov_rows),
             "promoted_specials": list(pretrained),
+            # Parallel to trainable_tokens (<unk>: every token it stands for), so a page can say
+            # how many occurrences a row learned from.
+            "trainable_counts": [
+                vocab.stats["unk_tokens"] if tok == UNK else counts.get(tok, 0) for tok in tokens
+            ],
         }
         vocab.notices, vocab.warnings = _build_notices(vocab, pretrained)
         for text in vocab.warnings:

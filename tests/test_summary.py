@@ -150,3 +150,18 @@ def test_report_is_one_offline_html_file_with_escaped_text():
     assert page.count("<h2>") == 2
     assert '<script src="http' not in page  # plotly.js inline: opens offline
     assert page.count("<script>/**") == 1  # ... and only once
+
+
+def test_a_story_says_how_often_its_token_was_seen_when_the_run_counted_it():
+    result, vectors = _run(), Vectors(WORDS, MATRIX)
+    result.vocabulary = SimpleNamespace(stats={"trainable_counts": [52, 1, 5, 0], "texts": 2000})
+    summary = summarize_run(result, vectors, ["<smile>", "<sad>", "<url>", "<unk>"])
+    assert [story.sentences[0] for story in summary.stories] == [
+        "Seen 52 times in the 2,000 texts.",
+        "Seen 1 time in the 2,000 texts.",
+        "Seen 5 times in the 2,000 texts.",
+        "Seen 0 times in the 2,000 texts.",
+    ]
+    assert summary.stories[2].sentences[1].startswith("Start: ")
+    result.vocabulary = SimpleNamespace(stats={})  # a vocabulary from before the counts
+    assert summarize_run(result, vectors, ["<url>"]).stories[0].sentences[0].startswith("Start:")

@@ -348,6 +348,7 @@ def test_oov_rows_capped_at_ten_percent_of_frozen_most_frequent_first():
     assert vocab.num_frozen == 40
     assert vocab.trainable_tokens == ["<unk>", "x0", "x1", "x2", "x3"]  # cap = 10 % of 40
     assert vocab.stats["max_oov_rows"] == 4
+    assert vocab.stats["trainable_counts"] == [21, 10, 9, 8, 7]  # <unk>: all it stands for
     assert vocab.stats["oov_over_cap"] == 5  # x4..x8 occur >= 2 times but are over the cap
     assert (vocab.stats["oov_left_types"], vocab.stats["oov_left_tokens"]) == (
         6,
