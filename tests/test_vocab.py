@@ -96,6 +96,7 @@ def test_stats(vocab):
         "max_oov_rows": None,
         "oov_over_cap": 0,
         "promoted_specials": [],
+        "trainable_counts": [1, 1, 2, 1, 0, 2, 0],  # <unk> stands for blorp; [X], happy unseen
     }
 
 
