@@ -61,6 +61,8 @@ class MovingTopK:
         units, zeros = (
             zip(*(self._unit(s) for s in snapshots), strict=True) if snapshots else ((), ())
         )
+        if len({u.shape for u in units}) > 1:  # rows added or removed: one snapshot at a time
+            return [self.query_many([s])[0] for s in snapshots]
         n = len(units[0]) if units else 0
         self._prepare(n, units[0].shape[1] if units else 0)
         out = [self._placeholders(n) + (z,) for z in zeros]

@@ -69,3 +69,13 @@ def test_query_many_answers_as_query_in_turn_with_fewer_products(monkeypatch):
     assert sum(calls) == one.full_searches and len(calls) < 12
     exact, _ = index.query(snaps[-1], k=7)
     np.testing.assert_array_equal(got[-1][0], exact)
+
+
+def test_query_many_with_a_changed_number_of_rows_starts_those_rows_afresh():
+    rng = np.random.default_rng(6)
+    index = NeighbourIndex(rng.normal(size=(400, 5)).astype(np.float32), metric="cosine")
+    snaps = [rng.normal(size=(3, 5)).astype(np.float32), rng.normal(size=(4, 5)).astype(np.float32)]
+    got = MovingTopK(index, k=4, candidates=20).query_many(snaps)
+    for snap, (idx, _, zero) in zip(snaps, got, strict=True):
+        assert idx.shape == (len(snap), 4) and not zero.any()
+        np.testing.assert_array_equal(idx, index.query(snap, k=4)[0])
