@@ -52,6 +52,9 @@ def test_tokens_without_direction_are_not_drawn_and_named_in_the_title():
     # lol's path starts at snapshot 2, the first with a direction.
     np.testing.assert_array_equal(starts.x, [np.float32(2.0 + 2)])
     assert paths.layout.title.text == "run"
+    df.loc[(df.snapshot == 2) & (df.token == "lol"), ["x", "y"]] = np.nan
+    titled = paths_figure(df, REF_XY, REF_WORDS, title="run")
+    assert titled.layout.title.text == "run<br><sup>not trained yet (not drawn): lol</sup>"
 
 
 def test_maps_list_every_token_in_their_meta_even_the_ones_not_drawn():

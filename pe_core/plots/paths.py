@@ -37,7 +37,8 @@ def paths_figure(
         )
     annotations = []
     note = traces.not_trained_note(df[df["snapshot"] == last]) if len(df) else ""
-    title = f"{title or ''}{note}" if note else title
+    if note:  # its own smaller line: appended, it pushed a long title past the map's width
+        title = f"{title or ''}<br><sup>{note.removeprefix(' · ')}</sup>"
     xr, yr = traces.fixed_ranges(ref_xy, df, margin)
     where = place_labels(
         df[df["snapshot"] == last],
