@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pe_core.choices import ENCODERS, OPTIMIZERS
-from ui import preview, state, training, verdict
+from ui import preview, state, training, verdict, wording
 from ui.errors import shown_errors
 from ui.live import live_view, poll_seconds, polling_too_fast
 
@@ -32,7 +32,7 @@ with st.expander("Model and training settings", expanded=False):
         "Epochs", min_value=1, max_value=200, step=1, persist_state="session", key="opt_epochs"
     )
     c[2].select_slider(
-        "Batch size",
+        wording.BATCH_SIZE,
         options=[8, 16, 32, 64, 128, 256],
         persist_state="session",
         key="opt_batch_size",

@@ -152,6 +152,11 @@ def test_batch_larger_than_the_data_is_clamped_with_a_notice():
     assert result.notices[-1] == (
         "batch_size=1000 is larger than the 48 training rows; used 48 (one batch per epoch)"
     )
+    from ui.wording import say  # the app's words: the control's label
+
+    assert say(result.notices[-1]) == (
+        "“Batch size” = 1000 is larger than the 48 training rows; used 48 (one batch per epoch)"
+    )
     # The vocabulary's warning comes first: 6 trainable rows for 10 frozen words.
     assert result.notices[0].startswith("the trainable embedding rows are 60% of the frozen ones")
 

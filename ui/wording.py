@@ -12,6 +12,7 @@ from pe_core.notices import Wording, worded
 MIN_OOV_COUNT = "OOV words: minimum count"
 OOV_CAP = "OOV words: cap on their rows"
 NO_CAP = "No cap"
+BATCH_SIZE = "Batch size"
 PRETRAINED_SPECIALS = "Special tokens that are pretrained words"
 PRETRAINED_CHOICES = {
     "promote": "Train them, starting from their vectors",
@@ -24,6 +25,7 @@ APP = Wording(
     labels={
         "min_oov_count": MIN_OOV_COUNT,
         "max_oov_rows": OOV_CAP,
+        "batch_size": BATCH_SIZE,
         "pretrained_specials": PRETRAINED_SPECIALS,
         "decode_escapes": DECODE_ESCAPES,
         "unquote_texts": UNQUOTE_TEXTS,

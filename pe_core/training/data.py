@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from pe_core.notices import Notice
 from pe_core.training.config import MAX_AUTO_LEN, TrainConfig
 
 # -- data ------------------------------------------------------------------------------------
@@ -146,9 +147,12 @@ def prepare(vectors, texts, labels, cfg: TrainConfig, notices: list[str]) -> Pre
         )
     batch_size = int(cfg.batch_size)
     if batch_size > len(train_idx):
-        notices.append(
-            f"batch_size={batch_size} is larger than the {len(train_idx)} training rows; "
-            f"used {len(train_idx)} (one batch per epoch)"
+        notices.append(  # the app words the setting by its control's label
+            Notice(
+                f"{{@batch_size={batch_size}}} is larger than the {{rows}} training rows; "
+                "used {rows} (one batch per epoch)",
+                rows=len(train_idx),
+            )
         )
         batch_size = len(train_idx)
     weights = None
