@@ -54,11 +54,12 @@ def started_text(p: dict) -> str:
 
 
 def run_status_text() -> str:
-    """One line for the sidebar, from the same progress line the Train page shows.
+    """One line for the sidebar: the run's state from the same ``progress()`` the Train page
+    shows ("Training", "Queued: position 2 …", "done").
 
-    The sidebar used to keep its own wording ("training 0 %") and was drawn only on full
-    reruns, so it lagged the page; now both read ``run_progress_text`` of one ``progress()``
-    and the sidebar line polls like the page does (``ui.sidebar``).
+    Without the epoch: the sidebar's fragment polls on its own beat, up to a second apart from
+    the page's, and a demo run trains several epochs a second, so the sidebar said "epoch 1/8"
+    beside the page's "epoch 3/8". The page carries the details.
     """
     run = st.session_state.get("run")
     if run is None:  # a result without its run came back from the store after a reload
@@ -66,11 +67,7 @@ def run_status_text() -> str:
     p = run.progress()
     if p["state"] in ("done", "stopped", "failed"):
         return p["state"]
-    # "Training · epoch 3/8 · step … · ETA …" -> "Training · epoch 3/8"; queued and starting
-    # lines are short already.
-    return " · ".join(run_progress_text(p).split(" · ")[:2]).replace(
-        " — other sessions are training", ""
-    )
+    return run_progress_text(p).split(" · ")[0].replace(" — other sessions are training", "")
 
 
 def sidebar_line(key: str, fraction: str) -> str:

@@ -259,6 +259,27 @@ def test_the_train_page_says_what_a_starting_run_is_doing():
     assert run_progress_text(running) == "Training · epoch 1/8 · step 10/100 · ETA 1 min 05 s"
 
 
+def test_the_sidebar_says_the_runs_state_without_an_epoch_that_could_lag_the_page(monkeypatch):
+    from types import SimpleNamespace
+
+    from ui import status
+
+    base = {"state": "running", "total_steps": 100, "epoch": 3, "epochs": 8, "step": 40}
+    lines = []
+    for p in (
+        {**base, "eta_seconds": 5},
+        {**base, "state": "queued", "queue_position": 2},
+        {**base, "total_steps": 0, "phase": "loading TensorFlow"},
+        {**base, "state": "done", "elapsed": 4.0},
+    ):
+        run = SimpleNamespace(progress=lambda p=p: p)
+        monkeypatch.setattr(status.st, "session_state", {"run": run})
+        lines.append(status.run_status_text())
+    assert lines == ["Training", "Queued: position 2", "Starting", "done"]
+    monkeypatch.setattr(status.st, "session_state", {"result": object()})
+    assert status.run_status_text() == "done"
+
+
 def test_a_job_waits_for_the_page_to_redraw_only_before_tensorflow_is_loaded(monkeypatch):
     import sys
 
